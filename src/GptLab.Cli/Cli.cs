@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace GptLab.Cli;
+
+/// <summary>What every command shares: error handling (one line, no stack trace), console helpers.</summary>
+internal static class Cli
+{
+    public static int Invoke(RootCommand root, string[] args)
+    {
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        try
+        {
+            var parse = root.Parse(args);
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+    }
+
+    /// <summary>Prints an error as one line on stderr and returns the exit code.</summary>
+    public static int Fail(Exception e)
+    {
+        while (true)
+        {
+            if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
+            else if (e is TypeInitializationException { InnerException: Exception inner }) e = inner;
+            else break;
+        }
+        var (message, code) = e switch
+        {
+            GptLabException g => (g.Message, g.ExitCode),
+            OperationCanceledException => ("cancelled", 130),
+            UnauthorizedAccessException or IOException => (e.Message, 2),
+            _ => ($"unexpected error: {e.GetType().Name}: {e.Message} (set GPTLAB_DEBUG=1 for details)", 1),
+        };
+        Console.Error.WriteLine($"error: {FirstLine(message)}");
+        if (Environment.GetEnvironmentVariable("GPTLAB_DEBUG") == "1") Console.Error.WriteLine(e);
+        return code;
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].TrimEnd('\r');
+
+    /// <summary>True when stdout is a terminal that can show live progress.</summary>
+    public static bool Interactive =>
+        !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive && Environment.GetEnvironmentVariable("CI") is null;
+
+    public static string Human(long bytes) => bytes switch
+    {
+        < 1 << 10 => $"{bytes} B",
+        < 1 << 20 => $"{bytes / 1024.0:0.0} KiB",
+        < 1 << 30 => $"{bytes / 1048576.0:0.0} MiB",
+        _ => $"{bytes / 1073741824.0:0.00} GiB",
+    };
+}

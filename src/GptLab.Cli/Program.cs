@@ -1,0 +1,9 @@
+using System.CommandLine;
+using GptLab.Cli;
+using GptLab.Cli.Commands;
+
+var root = new RootCommand("gptlab — prepare text, train, evaluate, compare, sweep and sample small GPT models (TorchSharp).");
+root.Subcommands.Add(PrepareCommand.Create());
+//T
+//B
+return Cli.Invoke(root, args);
