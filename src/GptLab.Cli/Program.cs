@@ -4,6 +4,6 @@ using GptLab.Cli.Commands;
 
 var root = new RootCommand("gptlab — prepare text, train, evaluate, compare, sweep and sample small GPT models (TorchSharp).");
 root.Subcommands.Add(PrepareCommand.Create());
-//T
+root.Subcommands.Add(TrainCommand.Create());
 //B
 return Cli.Invoke(root, args);

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using GptLab.IO;
+
+namespace GptLab.Runs;
+
+/// <summary>
+/// A run's folder: config.json, metrics.jsonl, samples.jsonl, status.json, checkpoints/{last,best}/, report/.
+/// The .jsonl files are append-only and flushed line by line, so they can be read while the run trains.
+/// </summary>
+public sealed class RunDirectory
+{
+    public RunDirectory(string path) => Path = System.IO.Path.GetFullPath(path);
+
+    public string Path { get; }
+    public string Name => System.IO.Path.GetFileName(Path);
+    public string ConfigPath => System.IO.Path.Combine(Path, "config.json");
+    public string MetricsPath => System.IO.Path.Combine(Path, "metrics.jsonl");
+    public string SamplesPath => System.IO.Path.Combine(Path, "samples.jsonl");
+    public string StatusPath => System.IO.Path.Combine(Path, "status.json");
+    public string CheckpointsDir => System.IO.Path.Combine(Path, "checkpoints");
+    public string LastCheckpoint => System.IO.Path.Combine(CheckpointsDir, "last");
+    public string BestCheckpoint => System.IO.Path.Combine(CheckpointsDir, "best");
+    public string ReportDir => System.IO.Path.Combine(Path, "report");
+
+    public bool Exists => File.Exists(ConfigPath);
+
+    public void Create()
+    {
+        Directory.CreateDirectory(Path);
+        Directory.CreateDirectory(CheckpointsDir);
+    }
+
+    public void AppendMetric(MetricRecord record) => AppendLine(MetricsPath, JsonSerializer.Serialize(record, Json.Line));
+
+    public void AppendSample(SampleRecord record) => AppendLine(SamplesPath, JsonSerializer.Serialize(record, Json.Line));
+
+    public void WriteStatus(RunStatus status) => Json.Write(StatusPath, status);
+
+    public RunStatus? ReadStatus() => File.Exists(StatusPath) ? Json.Read<RunStatus>(StatusPath, "the run's status file is damaged") : null;
+
+    public IReadOnlyList<MetricRecord> ReadMetrics() => ReadLines<MetricRecord>(MetricsPath);
+
+    public IReadOnlyList<SampleRecord> ReadSamples() => ReadLines<SampleRecord>(SamplesPath);
+
+    /// <summary>Drops metric and sample lines past <paramref name="step"/> (a resume rewinds to its checkpoint).</summary>
+    public void TruncateAfter(int step, bool keepEvalAtStep)
+    {
+        Rewrite(MetricsPath, ReadMetrics().Where(m => m.Step < step || (m.Step == step && m.Kind == "eval" && keepEvalAtStep)), Json.Line);
+        Rewrite(SamplesPath, ReadSamples().Where(s => s.Step < step || (s.Step == step && keepEvalAtStep)), Json.Line);
+    }
+
+    private static void Rewrite<T>(string path, IEnumerable<T> items, JsonSerializerOptions options)
+    {
+        if (!File.Exists(path)) return;
+        string tmp = path + ".tmp";
+        File.WriteAllLines(tmp, items.Select(i => JsonSerializer.Serialize(i, options)));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static readonly Lock WriteLock = new();
+
+    private static void AppendLine(string path, string line)
+    {
+        lock (WriteLock)
+        {
+            using var fs = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            using var w = new StreamWriter(fs);
+            w.Write(line);
+            w.Write('\n');
+        }
+    }
+
+    private static List<T> ReadLines<T>(string path)
+    {
+        var list = new List<T>();
+        if (!File.Exists(path)) return list;
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var r = new StreamReader(fs);
+        string? line;
+        while ((line = r.ReadLine()) != null)
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try { if (JsonSerializer.Deserialize<T>(line, Json.Line) is T t) list.Add(t); }
+            catch (JsonException) { /* a line cut short by a crash: skip it */ }
+        }
+        return list;
+    }
+}

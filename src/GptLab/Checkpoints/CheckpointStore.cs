@@ -1,0 +1,134 @@
+using GptLab.IO;
+using GptLab.Model;
+using GptLab.Tokenizers;
+using GptLab.Training;
+using static TorchSharp.torch;
+
+namespace GptLab.Checkpoints;
+
+/// <summary>manifest.json of a checkpoint: everything needed to rebuild the model and continue the run exactly.</summary>
+public sealed record CheckpointManifest
+{
+    public const string FileName = "manifest.json";
+    public const int CurrentFormat = 1;
+    public int FormatVersion { get; init; } = CurrentFormat;
+    public int Step { get; init; }                    // iterations done
+    public long TokensSeen { get; init; }
+    public double BestValLoss { get; init; } = double.PositiveInfinity;
+    public int? LastEvalStep { get; init; }
+    public double WallS { get; init; }
+    public required GptConfig Model { get; init; }
+    public required TrainConfig Train { get; init; }
+    public string TokenizerKind { get; init; } = "";
+    public int DataVocabSize { get; init; }           // the tokenizer's vocab (the model's may be padded)
+    public string DataFingerprint { get; init; } = "";
+    public ulong BatchRng { get; init; }
+    public long BatchPosition { get; init; }
+    public long BatchEpoch { get; init; }
+    public long OptimizerStep { get; init; }
+    public string TorchRngState { get; init; } = "";  // base64 of the default generator's state (dropout)
+    public DateTime CreatedUtc { get; init; }
+}
+
+/// <summary>A checkpoint loaded from disk.</summary>
+public sealed class Checkpoint : IDisposable
+{
+    public required string Directory { get; init; }
+    public required CheckpointManifest Manifest { get; init; }
+    public required Gpt Model { get; init; }
+    public required ITokenizer Tokenizer { get; init; }
+    public void Dispose() => Model.Dispose();
+}
+
+/// <summary>
+/// Writes checkpoints as a folder (model.safetensors with GPT-2 names, optimizer.safetensors, the tokenizer,
+/// manifest.json written last) under a temporary name, then renames it into place: a half-written checkpoint
+/// is never mistaken for a good one, and the previous one survives a crash mid-write.
+/// </summary>
+public static class CheckpointStore
+{
+    public const string ModelFile = "model.safetensors";
+    public const string OptimizerFile = "optimizer.safetensors";
+
+    public static void Save(string target, Gpt model, Optimizer? optimizer, CheckpointManifest manifest, string tokenizerDir)
+    {
+        string staging = AtomicDirectory.CreateStaging(target);
+        try
+        {
+            SafeTensors.Save(Path.Combine(staging, ModelFile), model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)),
+                new Dictionary<string, string> { ["format"] = "pt", ["producer"] = "gptlab" });
+            if (optimizer != null) SafeTensors.Save(Path.Combine(staging, OptimizerFile), optimizer.State());
+            TokenizerStore.CopyFiles(tokenizerDir, staging);
+            Json.Write(Path.Combine(staging, CheckpointManifest.FileName), manifest);
+            AtomicDirectory.Commit(staging, target);
+        }
+        catch
+        {
+            AtomicDirectory.TryDelete(staging);
+            throw;
+        }
+    }
+
+    public static bool Exists(string dir)
+    {
+        AtomicDirectory.Recover(dir);
+        return File.Exists(Path.Combine(dir, CheckpointManifest.FileName));
+    }
+
+    public static CheckpointManifest ReadManifest(string dir)
+    {
+        if (!Exists(dir)) throw new GptLabException($"{dir} holds no checkpoint (no manifest.json) — train first, or pick another checkpoint");
+        var m = Json.Read<CheckpointManifest>(Path.Combine(dir, CheckpointManifest.FileName), "the checkpoint is damaged");
+        if (m.FormatVersion != CheckpointManifest.CurrentFormat)
+            throw new GptLabException($"{dir}: checkpoint format {m.FormatVersion} is not supported by this GptLab (expects {CheckpointManifest.CurrentFormat})");
+        return m;
+    }
+
+    /// <summary>Loads the model (and its tokenizer) of a checkpoint folder.</summary>
+    public static Checkpoint Load(string dir)
+    {
+        var manifest = ReadManifest(dir);
+        var model = new Gpt(manifest.Model);
+        try
+        {
+            LoadWeights(model, Path.Combine(dir, ModelFile));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        model.eval();
+        return new Checkpoint { Directory = dir, Manifest = manifest, Model = model, Tokenizer = TokenizerStore.Load(dir, manifest.TokenizerKind) };
+    }
+
+    public static void LoadWeights(Gpt model, string path)
+    {
+        var tensors = SafeTensors.Load(path);
+        try
+        {
+            using var _ = no_grad();
+            var expected = model.named_parameters().ToList();
+            var missing = expected.Where(p => !tensors.ContainsKey(p.name)).Select(p => p.name).ToList();
+            if (missing.Count > 0)
+                throw new GptLabException($"{path} was saved from another model: it lacks {missing.Count} parameter(s), e.g. {missing[0]}");
+            foreach (var (name, p) in expected)
+            {
+                var t = tensors[name];
+                if (!t.shape.SequenceEqual(p.shape))
+                    throw new GptLabException($"{path} was saved from another model: {name} is [{string.Join("×", t.shape)}], the model needs [{string.Join("×", p.shape)}]");
+                p.copy_(t);
+            }
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    public static Dictionary<string, Tensor> LoadOptimizerState(string dir)
+    {
+        string path = Path.Combine(dir, OptimizerFile);
+        return File.Exists(path) ? SafeTensors.Load(path) : [];
+    }
+}

@@ -1,0 +1,88 @@
+using static TorchSharp.torch;
+
+namespace GptLab.Data;
+
+/// <summary>A small, fast, serialisable PRNG (SplitMix64) so that resuming a run continues the same batches.</summary>
+public sealed class SplitMix64(ulong state)
+{
+    public ulong State { get; set; } = state;
+
+    public ulong Next()
+    {
+        ulong z = State += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>Uniform in [0, n).</summary>
+    public long NextLong(long n) => (long)(Next() % (ulong)n);
+}
+
+/// <summary>The position of a <see cref="BatchSource"/>, saved in checkpoints.</summary>
+public sealed record BatchState(ulong Rng, long Position, long Epoch);
+
+/// <summary>
+/// Batches of (x, y) = (tokens t … t+T−1, tokens t+1 … t+T) from a memory-mapped shard. <c>random</c>: B windows at
+/// random offsets (nanoGPT's get_batch). <c>sequential</c>: non-overlapping chunks in order, an epoch at a time.
+/// Each batch is copied straight from the mapped file into a native tensor (one memcpy per window) and widened to
+/// int64 by one tensor op — no per-token managed loop.
+/// </summary>
+public sealed class BatchSource
+{
+    private readonly TokenShard shard;
+    private readonly int B, T;
+    private readonly bool sequential;
+    private readonly SplitMix64 rng;
+    private long position, epoch;
+
+    public BatchSource(TokenShard shard, int batchSize, int blockSize, bool sequential, ulong seed)
+    {
+        if (shard.Count < blockSize + 1)
+            throw new GptLabException($"{shard.Path} has {shard.Count:N0} tokens, fewer than block_size + 1 = {blockSize + 1} — lower block_size or add data");
+        this.shard = shard;
+        B = batchSize;
+        T = blockSize;
+        this.sequential = sequential;
+        rng = new SplitMix64(seed);
+    }
+
+    /// <summary>Non-overlapping chunks of T (+1 target) tokens in the shard: one epoch.</summary>
+    public long ChunksPerEpoch => (shard.Count - 1) / T;
+
+    public long Epoch => epoch;
+
+    public BatchState State => new(rng.State, position, epoch);
+
+    public void Restore(BatchState s)
+    {
+        rng.State = s.Rng;
+        position = s.Position;
+        epoch = s.Epoch;
+    }
+
+    /// <summary>(x, y), each (B, T) int64.</summary>
+    public (Tensor X, Tensor Y) Next()
+    {
+        using var scope = NewDisposeScope();
+        var raw = empty([B, T + 1], shard.TokenBytes == 2 ? ScalarType.Int16 : ScalarType.Int32);
+        Span<byte> dst = raw.bytes;
+        int rowBytes = (T + 1) * shard.TokenBytes;
+        for (int b = 0; b < B; b++)
+        {
+            long start;
+            if (sequential)
+            {
+                if (position >= ChunksPerEpoch) { position = 0; epoch++; }
+                start = position++ * T;
+            }
+            else start = rng.NextLong(shard.Count - T);
+            shard.RawSpan(start, T + 1).CopyTo(dst.Slice(b * rowBytes, rowBytes));
+        }
+        var full = raw.to(ScalarType.Int64);
+        if (shard.TokenBytes == 2) full = full.bitwise_and_(0xFFFF);     // uint16 stored in int16
+        var x = full.narrow(1, 0, T).contiguous();
+        var y = full.narrow(1, 1, T).contiguous();
+        return (x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
+    }
+}

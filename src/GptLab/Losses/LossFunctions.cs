@@ -1,0 +1,80 @@
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GptLab.Losses;
+
+/// <summary>The training losses (config key <c>loss</c>).</summary>
+public enum LossKind
+{
+    CrossEntropy,   // cross_entropy
+    Squentropy,     // squentropy: CE + mean squared logit of the incorrect classes (Hui, Wright & Belkin 2023)
+    Mse,            // mse: rescaled square loss against one-hot (Hui & Belkin 2021)
+    CeMse,          // ce_mse: CE + mean over V of (onehot − f)², true-class term weighted
+}
+
+/// <summary>Knobs of the losses.</summary>
+public sealed record LossOptions
+{
+    public LossKind Kind { get; init; } = LossKind.CrossEntropy;
+    public double SquentropyWeight { get; init; } = 1;   // multiplies squentropy's square term
+    public double MseK { get; init; } = 1;               // mse: weight of the true-class term
+    public double MseM { get; init; } = 1;               // mse: target value of the true class
+    public double MseTargetWeight { get; init; } = 65;   // ce_mse: weight of the true-class square term
+    public long IgnoreIndex { get; init; } = -1;         // targets equal to this are masked out
+
+    public static LossKind Parse(string name) => name switch
+    {
+        "cross_entropy" => LossKind.CrossEntropy,
+        "squentropy" => LossKind.Squentropy,
+        "mse" => LossKind.Mse,
+        "ce_mse" => LossKind.CeMse,
+        _ => throw new GptLabException($"loss must be one of cross_entropy, squentropy, mse, ce_mse; got '{name}'"),
+    };
+
+    public static string Name(LossKind kind) => kind switch
+    {
+        LossKind.CrossEntropy => "cross_entropy",
+        LossKind.Squentropy => "squentropy",
+        LossKind.Mse => "mse",
+        _ => "ce_mse",
+    };
+}
+
+/// <summary>
+/// Losses over (N, V) logits f and (N) targets y, averaged over the unmasked tokens. Each is written in a fused
+/// form from Σ_j f_j² and f_y, so no (N × V) one-hot is ever built.
+/// </summary>
+public static class LossFunctions
+{
+    public static Tensor Compute(Tensor logits, Tensor targets, LossOptions o)
+    {
+        using var scope = NewDisposeScope();
+        var f = logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32);        // (N, V)
+        var y = targets.reshape(-1);                                                // (N)
+        long V = f.shape[1];
+        var mask = y.ne(o.IgnoreIndex);                                             // (N)
+        var ySafe = where(mask, y, zeros_like(y));
+        Tensor perToken = o.Kind switch
+        {
+            LossKind.CrossEntropy => F.cross_entropy(f, ySafe, reduction: nn.Reduction.None),
+            LossKind.Squentropy => F.cross_entropy(f, ySafe, reduction: nn.Reduction.None)
+                                   + o.SquentropyWeight * IncorrectSquares(f, ySafe) / (V - 1),
+            LossKind.Mse => (IncorrectSquares(f, ySafe) + o.MseK * TrueLogit(f, ySafe).sub(o.MseM).square()) / V,
+            LossKind.CeMse => F.cross_entropy(f, ySafe, reduction: nn.Reduction.None)
+                              + (IncorrectSquares(f, ySafe) + o.MseTargetWeight * TrueLogit(f, ySafe).neg().add(1).square()) / V,
+            _ => throw new ArgumentOutOfRangeException(nameof(o)),
+        };
+        var m = mask.to(ScalarType.Float32);
+        var loss = (perToken * m).sum() / m.sum().clamp_min(1);
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Token NLL (cross-entropy) per position, masked positions 0 — what evaluation always uses.</summary>
+    public static Tensor TokenNll(Tensor logits, Tensor targets) =>
+        F.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), targets.reshape(-1), reduction: nn.Reduction.None);
+
+    private static Tensor TrueLogit(Tensor f, Tensor y) => f.gather(1, y.unsqueeze(1)).squeeze(1);      // (N)
+
+    /// <summary>Σ_{j≠y} f_j² = Σ_j f_j² − f_y².</summary>
+    private static Tensor IncorrectSquares(Tensor f, Tensor y) => f.square().sum(1) - TrueLogit(f, y).square();
+}

@@ -1,0 +1,306 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GptLab.Model;
+
+/// <summary>
+/// GPT-2 as nanoGPT's model.py: token (+ learned position) embeddings, pre-LayerNorm blocks of causal
+/// self-attention and a 4× GELU MLP, a final LayerNorm, and an lm_head tied to wte. Parameter names are
+/// GPT-2's (<c>transformer.h.0.attn.c_attn.weight</c> …). The tied lm_head is computed from wte's weight, so the
+/// weight is one parameter (listed, updated and clipped once).
+/// Notation: B batch, T time, C channels (n_embd), V vocab, nh heads, hs head size.
+/// </summary>
+public sealed class Gpt : nn.Module<Tensor, Tensor>
+{
+    private readonly Transformer transformer;
+
+    public Gpt(GptConfig config) : base(nameof(Gpt))
+    {
+        if (config.NEmbd % config.NHead != 0) throw new GptLabException($"n_embd ({config.NEmbd}) must be divisible by n_head ({config.NHead})");
+        if (config.PosEmbedding == "rope" && config.HeadSize % 2 != 0) throw new GptLabException($"rope needs an even head size (n_embd / n_head = {config.HeadSize})");
+        Config = config;
+        transformer = new Transformer(config);
+        RegisterComponents();
+        InitWeights();
+    }
+
+    public GptConfig Config { get; }
+
+    /// <summary>When set (bfloat16), matmuls and attention run in that dtype on fp32 master weights — mixed
+    /// precision written by hand, since TorchSharp has no autocast.</summary>
+    public ScalarType? Autocast
+    {
+        get => transformer.Ctx.Autocast;
+        set => transformer.Ctx.Autocast = value;
+    }
+
+    /// <summary>(B, T) token ids → (B, T, V) logits.</summary>
+    public override Tensor forward(Tensor idx) => Forward(idx, null);
+
+    /// <summary>With a <paramref name="cache"/>: the new tokens continue the cached ones (positions
+    /// cache.Length …). Without: positions 0 … T−1.</summary>
+    public Tensor Forward(Tensor idx, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        long T = idx.shape[1];
+        int start = cache?.Length ?? 0;
+        if (start + T > Config.BlockSize)
+            throw new GptLabException($"cannot forward a sequence of {start + T} tokens: block_size is {Config.BlockSize}");
+        var x = transformer.Hidden(idx, start, cache);                              // (B, T, C)
+        var logits = transformer.Ctx.Linear(x, transformer.wte.weight!, null);      // (B, T, V), tied to wte
+        if (cache != null) cache.Length = start + (int)T;
+        return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Number of parameters; nanoGPT's non_embedding count subtracts the position embeddings.</summary>
+    public long NumParams(bool nonEmbedding = true)
+    {
+        long n = parameters().Sum(p => p.numel());
+        if (nonEmbedding && transformer.wpe is not null) n -= transformer.wpe.weight!.numel();
+        return n;
+    }
+
+    private void InitWeights()
+    {
+        using var _ = no_grad();
+        double residualStd = 0.02 / Math.Sqrt(2 * Config.NLayer);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith("c_proj.weight")) nn.init.normal_(p, 0, residualStd);
+            else if (name.EndsWith(".weight") && p.dim() == 2) nn.init.normal_(p, 0, 0.02);
+            else if (name.Contains(".ln_") || name.Contains("ln_f")) { if (name.EndsWith(".weight")) nn.init.ones_(p); else nn.init.zeros_(p); }
+            else if (name.EndsWith(".bias")) nn.init.zeros_(p);
+        }
+    }
+
+    /// <summary>nanoGPT's estimate_mfu: FLOPs of one forward+backward of <paramref name="tokensPerIter"/> tokens.</summary>
+    public double FlopsPerIter(long tokensPerIter)
+    {
+        long N = NumParams();
+        int L = Config.NLayer, H = Config.NHead, Q = Config.HeadSize, T = Config.BlockSize;
+        double perToken = 6.0 * N + 12.0 * L * H * Q * T;
+        return perToken * tokensPerIter;
+    }
+}
+
+/// <summary>Settings shared by all modules of one model (mixed precision).</summary>
+internal sealed class ModelContext
+{
+    public ScalarType? Autocast { get; set; }
+
+    /// <summary>x·Wᵀ + b, in the autocast dtype when one is set.</summary>
+    public Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
+    {
+        if (Autocast is ScalarType dt)
+            return F.linear(x.to(dt), weight.to(dt), bias?.to(dt));
+        return F.linear(x, weight, bias);
+    }
+
+    public Tensor Linear(Tensor x, Linear layer) => Linear(x, layer.weight!, layer.bias);
+}
+
+internal sealed class Transformer : nn.Module
+{
+    public readonly Embedding wte;
+    public readonly Embedding? wpe;
+    private readonly Dropout drop;
+    private readonly ModuleList<Block> h;
+    private readonly LayerNorm ln_f;
+    private readonly Rotary? rotary;
+
+    public Transformer(GptConfig c) : base(nameof(Transformer))
+    {
+        Ctx = new ModelContext();
+        wte = nn.Embedding(c.VocabSize, c.NEmbd);
+        if (c.PosEmbedding == "learned") wpe = nn.Embedding(c.BlockSize, c.NEmbd);
+        else if (c.PosEmbedding == "rope") rotary = new Rotary(c.HeadSize, c.BlockSize, c.RopeTheta);
+        else throw new GptLabException($"pos_embedding must be learned or rope, got '{c.PosEmbedding}'");
+        drop = nn.Dropout(c.Dropout);
+        h = nn.ModuleList(Enumerable.Range(0, c.NLayer).Select(_ => new Block(c, Ctx, rotary)).ToArray());
+        ln_f = nn.LayerNorm(c.NEmbd, 1e-5, true, c.Bias);
+        RegisterComponents();
+    }
+
+    public ModelContext Ctx { get; }
+
+    public Tensor Hidden(Tensor idx, int start, KvCache? cache)                    // (B, T) → (B, T, C)
+    {
+        long T = idx.shape[1];
+        var x = wte.call(idx);
+        if (wpe is not null)
+        {
+            using var pos = arange(start, start + T, dtype: ScalarType.Int64, device: idx.device);
+            x = x + wpe.call(pos);
+        }
+        x = drop.call(x);
+        for (int i = 0; i < h.Count; i++) x = h[i].Forward(x, start, cache?.Layer(i));
+        return ln_f.call(x);
+    }
+}
+
+internal sealed class Block : nn.Module
+{
+    private readonly LayerNorm ln_1;
+    private readonly CausalSelfAttention attn;
+    private readonly LayerNorm ln_2;
+    private readonly Mlp mlp;
+
+    public Block(GptConfig c, ModelContext ctx, Rotary? rotary) : base(nameof(Block))
+    {
+        ln_1 = nn.LayerNorm(c.NEmbd, 1e-5, true, c.Bias);
+        attn = new CausalSelfAttention(c, ctx, rotary);
+        ln_2 = nn.LayerNorm(c.NEmbd, 1e-5, true, c.Bias);
+        mlp = new Mlp(c, ctx);
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, int start, LayerCache? cache)                  // (B, T, C)
+    {
+        x = x + attn.Forward(ln_1.call(x), start, cache);
+        return x + mlp.call(ln_2.call(x));
+    }
+}
+
+internal sealed class CausalSelfAttention : nn.Module
+{
+    private readonly Linear c_attn;
+    private readonly Linear c_proj;
+    private readonly Dropout resid_dropout;
+    private readonly int nh;
+    private readonly double dropout;
+    private readonly ModelContext ctx;
+    private readonly Rotary? rotary;
+
+    public CausalSelfAttention(GptConfig c, ModelContext ctx, Rotary? rotary) : base(nameof(CausalSelfAttention))
+    {
+        c_attn = nn.Linear(c.NEmbd, 3 * c.NEmbd, c.Bias);
+        c_proj = nn.Linear(c.NEmbd, c.NEmbd, c.Bias);
+        resid_dropout = nn.Dropout(c.Dropout);
+        nh = c.NHead;
+        dropout = c.Dropout;
+        this.ctx = ctx;
+        this.rotary = rotary;
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, int start, LayerCache? cache)
+    {
+        long B = x.shape[0], T = x.shape[1], C = x.shape[2], hs = C / nh;
+        var qkv = ctx.Linear(x, c_attn).split(C, dim: 2);                          // 3 × (B, T, C)
+        var q = qkv[0].view(B, T, nh, hs).transpose(1, 2);                          // (B, nh, T, hs)
+        var k = qkv[1].view(B, T, nh, hs).transpose(1, 2);
+        var v = qkv[2].view(B, T, nh, hs).transpose(1, 2);
+        if (rotary is not null)
+        {
+            q = rotary.Apply(q, start);
+            k = rotary.Apply(k, start);
+        }
+        bool causal = true;
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(k, v, start);                                     // (B, nh, start+T, hs)
+            if (start > 0)
+            {
+                if (T != 1) throw new InvalidOperationException("a cached forward after the prompt takes one token at a time");
+                causal = false;                                                     // one query sees every cached key
+            }
+        }
+        var y = F.scaled_dot_product_attention(q, k, v, null, training ? dropout : 0.0, causal); // (B, nh, T, hs)
+        y = y.transpose(1, 2).contiguous().view(B, T, C);
+        return resid_dropout.call(ctx.Linear(y, c_proj));
+    }
+}
+
+internal sealed class Mlp : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear c_fc;
+    private readonly Linear c_proj;
+    private readonly Dropout dropout;
+    private readonly ModelContext ctx;
+
+    public Mlp(GptConfig c, ModelContext ctx) : base(nameof(Mlp))
+    {
+        c_fc = nn.Linear(c.NEmbd, 4 * c.NEmbd, c.Bias);
+        c_proj = nn.Linear(4 * c.NEmbd, c.NEmbd, c.Bias);
+        dropout = nn.Dropout(c.Dropout);
+        this.ctx = ctx;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) =>                                    // (B, T, C)
+        dropout.call(ctx.Linear(F.gelu(ctx.Linear(x, c_fc)), c_proj));
+}
+
+/// <summary>Rotary position embeddings (RoFormer; the "rotate half" layout of GPT-NeoX/Llama).</summary>
+internal sealed class Rotary : nn.Module
+{
+    private readonly Tensor cos;   // (block_size, hs/2)
+    private readonly Tensor sin;
+
+    public Rotary(int headSize, int blockSize, double theta) : base(nameof(Rotary))
+    {
+        using var _ = NewDisposeScope();
+        var inv = 1.0 / pow(theta, arange(0, headSize, 2, dtype: ScalarType.Float64) / headSize);
+        var angles = outer(arange(blockSize, dtype: ScalarType.Float64), inv);     // (block_size, hs/2)
+        cos = angles.cos().to(ScalarType.Float32).DetachFromDisposeScope();
+        sin = angles.sin().to(ScalarType.Float32).DetachFromDisposeScope();
+        register_buffer("cos", cos, persistent: false);
+        register_buffer("sin", sin, persistent: false);
+    }
+
+    public Tensor Apply(Tensor x, int start)                                         // (B, nh, T, hs)
+    {
+        long T = x.shape[2], half = x.shape[3] / 2;
+        var c = cos.narrow(0, start, T).to(x.dtype);
+        var s = sin.narrow(0, start, T).to(x.dtype);
+        var x1 = x.narrow(-1, 0, half);
+        var x2 = x.narrow(-1, half, half);
+        return cat([x1 * c - x2 * s, x2 * c + x1 * s], -1);
+    }
+}
+
+/// <summary>Keys and values of every layer for incremental decoding.</summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly LayerCache[] layers;
+
+    public KvCache(int nLayer) => layers = Enumerable.Range(0, nLayer).Select(_ => new LayerCache()).ToArray();
+
+    /// <summary>How many positions are cached.</summary>
+    public int Length { get; internal set; }
+
+    internal LayerCache Layer(int i) => layers[i];
+
+    public void Reset()
+    {
+        foreach (var l in layers) l.Dispose();
+        Length = 0;
+    }
+
+    public void Dispose() => Reset();
+}
+
+internal sealed class LayerCache : IDisposable
+{
+    private Tensor? k, v;
+
+    public (Tensor K, Tensor V) Append(Tensor newK, Tensor newV, int start)
+    {
+        Tensor nk = start == 0 || k is null ? newK : cat([k, newK], 2);
+        Tensor nv = start == 0 || v is null ? newV : cat([v, newV], 2);
+        k?.Dispose();
+        v?.Dispose();
+        k = nk.detach().DetachFromDisposeScope();
+        v = nv.detach().DetachFromDisposeScope();
+        return (nk, nv);
+    }
+
+    public void Dispose()
+    {
+        k?.Dispose();
+        v?.Dispose();
+        k = v = null;
+    }
+}

@@ -1,0 +1,19 @@
+namespace GptLab.Model;
+
+/// <summary>The shape of a GPT, as nanoGPT's GPTConfig.</summary>
+public sealed record GptConfig
+{
+    public int BlockSize { get; init; } = 1024;       // the longest context the model sees
+    public int VocabSize { get; init; } = 50304;      // GPT-2's 50257 padded to a multiple of 64
+    public int NLayer { get; init; } = 12;
+    public int NHead { get; init; } = 12;
+    public int NEmbd { get; init; } = 768;
+    public double Dropout { get; init; }              // 0 for pre-training; 0.1+ for fine-tuning / small data
+    public bool Bias { get; init; } = true;           // biases in Linear and LayerNorm, as GPT-2; false: a bit better and faster
+    public string PosEmbedding { get; init; } = "learned"; // learned (GPT-2's wpe) | rope (rotary, no wpe)
+    public double RopeTheta { get; init; } = 10000;   // rotary base
+
+    public int HeadSize => NEmbd / NHead;
+
+    public static int PadVocab(int vocab, int multiple = 64) => (vocab + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,119 @@
+using GptLab.Model;
+using static TorchSharp.torch;
+
+namespace GptLab.Sampling;
+
+/// <summary>How to pick each next token.</summary>
+public sealed record SamplingOptions
+{
+    public int MaxNewTokens { get; init; } = 500;
+    public double Temperature { get; init; } = 0.8;   // 0 = greedy (argmax)
+    public int TopK { get; init; } = 200;             // 0 = off
+    public double TopP { get; init; } = 1.0;          // nucleus; 1 = off
+    public long Seed { get; init; } = 1337;
+    public bool UseCache { get; init; } = true;       // KV cache: each new token costs one position's work
+    public int? StopToken { get; init; }              // stop a sample when it emits this token (EOS)
+    public int VocabLimit { get; init; }              // tokens ≥ this (vocab padding) are never sampled; 0 = none
+}
+
+/// <summary>
+/// Autoregressive generation. With the KV cache the prompt is run once and each new token is one position of work;
+/// once the text outgrows block_size the context slides (the last block_size tokens are re-run each step), exactly
+/// as without the cache, so the same seed gives the same tokens either way.
+/// </summary>
+public static class Sampler
+{
+    /// <summary>Generates <c>rows</c> continuations of <paramref name="prompt"/> at once (a batch).
+    /// <paramref name="onTokens"/> gets each step's new token per row.</summary>
+    public static int[][] Generate(Gpt model, int[] prompt, int rows, SamplingOptions o, Action<int[]>? onTokens = null)
+    {
+        if (prompt.Length == 0) throw new GptLabException("the prompt is empty and the tokenizer has no start token");
+        bool wasTraining = model.training;
+        model.eval();
+        using var _ = no_grad();
+        using var gen = new Generator((ulong)o.Seed);
+        int blockSize = model.Config.BlockSize;
+        var outputs = Enumerable.Range(0, rows).Select(_ => new List<int>(prompt)).ToArray();
+        var done = new bool[rows];
+        KvCache? cache = o.UseCache ? new KvCache(model.Config.NLayer) : null;
+        try
+        {
+            var idx = tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length]).repeat(rows, 1).DetachFromDisposeScope();
+            for (int step = 0; step < o.MaxNewTokens && !done.All(d => d); step++)
+            {
+                using var scope = NewDisposeScope();
+                long T = idx.shape[1];
+                Tensor logits;
+                if (cache != null && T <= blockSize)
+                {
+                    var input = cache.Length == 0 ? idx : idx.narrow(1, T - 1, 1);
+                    logits = model.Forward(input, cache);
+                }
+                else
+                {
+                    cache?.Dispose();
+                    cache = null;                                                     // past block_size: slide the window
+                    logits = model.Forward(T > blockSize ? idx.narrow(1, T - blockSize, blockSize) : idx, null);
+                }
+                var last = logits.select(1, logits.shape[1] - 1);                     // (rows, V)
+                var next = Pick(last, o, gen);                                        // (rows)
+                long[] ids = next.data<long>().ToArray();
+                var chosen = new int[rows];
+                for (int r = 0; r < rows; r++)
+                {
+                    chosen[r] = done[r] ? -1 : (int)ids[r];
+                    if (done[r]) continue;
+                    outputs[r].Add((int)ids[r]);
+                    if (o.StopToken == ids[r]) done[r] = true;
+                }
+                onTokens?.Invoke(chosen);
+                var grown = cat([idx, next.unsqueeze(1)], 1).DetachFromDisposeScope();
+                idx.Dispose();
+                idx = grown;
+            }
+            idx.Dispose();
+        }
+        finally
+        {
+            cache?.Dispose();
+            if (wasTraining) model.train();
+        }
+        return outputs.Select(o2 => o2.Skip(prompt.Length).ToArray()).ToArray();
+    }
+
+    /// <summary>Picks one token per row of (rows, V) logits: greedy, or temperature + top-k + top-p sampling.</summary>
+    public static Tensor Pick(Tensor logits, SamplingOptions o, Generator? gen)
+    {
+        using var scope = NewDisposeScope();
+        var l = logits.to(ScalarType.Float32);
+        if (o.VocabLimit > 0 && o.VocabLimit < l.shape[1])
+            l = l.index_fill(1, arange(o.VocabLimit, l.shape[1], dtype: ScalarType.Int64), double.NegativeInfinity);
+        if (o.Temperature <= 0) return l.argmax(1).MoveToOuterDisposeScope();
+        l = l / o.Temperature;
+        l = Filter(l, o.TopK, o.TopP);
+        var probs = nn.functional.softmax(l, 1);
+        return probs.multinomial(1, false, gen).squeeze(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Sets every logit outside the top-k and outside the top-p nucleus to −∞ (at least one survives).</summary>
+    public static Tensor Filter(Tensor logits, int topK, double topP)
+    {
+        var l = logits;
+        long V = l.shape[1];
+        if (topK > 0 && topK < V)
+        {
+            var kth = l.topk(topK, 1).values.narrow(1, topK - 1, 1);                // (rows, 1)
+            l = l.masked_fill(l.lt(kth), double.NegativeInfinity);
+        }
+        if (topP < 1.0)
+        {
+            var (sorted, order) = l.sort(1, descending: true);
+            var cum = nn.functional.softmax(sorted, 1).cumsum(1);
+            var probsSorted = nn.functional.softmax(sorted, 1);
+            var removeSorted = (cum - probsSorted).gt(topP);                         // keep the smallest prefix with mass ≥ p
+            var remove = zeros_like(removeSorted).scatter(1, order, removeSorted);
+            l = l.masked_fill(remove, double.NegativeInfinity);
+        }
+        return l;
+    }
+}

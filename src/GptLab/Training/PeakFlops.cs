@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace GptLab.Training;
+
+/// <summary>The matmul throughput of this machine, measured once per process and dtype: MFU's denominator.</summary>
+public static class PeakFlops
+{
+    private static readonly Dictionary<(ScalarType, int), double> Cache = [];
+
+    /// <summary>Best FLOP/s of an n×n×n matmul over a few repetitions.</summary>
+    public static double Measure(ScalarType dtype, int n = 1024, int reps = 6)
+    {
+        var key = (dtype, get_num_threads());
+        lock (Cache)
+        {
+            if (Cache.TryGetValue(key, out double cached)) return cached;
+            using var scope = NewDisposeScope();
+            var a = randn(n, n).to(dtype);
+            var b = randn(n, n).to(dtype);
+            a.matmul(b);   // warm-up
+            double best = double.MaxValue;
+            for (int i = 0; i < reps; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                using var c = a.matmul(b);
+                best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            }
+            double flops = 2.0 * n * n * n / best;
+            Cache[key] = flops;
+            return flops;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using GptLab.Losses;
+using GptLab.Model;
+
+namespace GptLab.Training;
+
+/// <summary>
+/// Every knob of a training run, with nanoGPT's names (snake_case in JSON: <c>n_layer</c>, <c>learning_rate</c> …).
+/// Resolved once: defaults → preset JSON → <c>--set key=value</c> (<see cref="ConfigResolver"/>), validated, and
+/// written into the run directory as config.json.
+/// </summary>
+public sealed record TrainConfig
+{
+    // data
+    public string Dataset { get; init; } = "data/shakespeare-char";   // a folder made by `gptlab prepare`
+    public string Batching { get; init; } = "random";  // random windows (nanoGPT) | sequential non-overlapping chunks, in order, per epoch
+
+    // model
+    public int NLayer { get; init; } = 12;
+    public int NHead { get; init; } = 12;
+    public int NEmbd { get; init; } = 768;
+    public int BlockSize { get; init; } = 1024;
+    public double Dropout { get; init; }               // 0 for pre-training, try 0.1+ for small data
+    public bool Bias { get; init; }                    // nanoGPT's train.py default: no biases
+    public string PosEmbedding { get; init; } = "learned"; // learned | rope
+    public double RopeTheta { get; init; } = 10000;
+    public bool PadVocab { get; init; } = true;        // round the vocab up to a multiple of 64 (faster matmuls)
+
+    // loss
+    public string Loss { get; init; } = "cross_entropy"; // cross_entropy | squentropy | mse | ce_mse
+    public double SquentropyWeight { get; init; } = 1;
+    public double MseK { get; init; } = 1;
+    public double MseM { get; init; } = 1;
+    public double MseTargetWeight { get; init; } = 65;
+
+    // optimizer
+    public string Optimizer { get; init; } = "adamw";  // adamw | sgd
+    public double LearningRate { get; init; } = 6e-4;  // max learning rate
+    public double WeightDecay { get; init; } = 0.1;    // on 2-D weights only (nanoGPT's groups)
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.95;
+    public double Momentum { get; init; } = 0.9;       // sgd only
+    public double GradClip { get; init; } = 1.0;       // clip the global gradient norm at this value; 0 = off
+
+    // learning-rate schedule
+    public bool DecayLr { get; init; } = true;         // warm-up + cosine decay; false: constant learning_rate
+    public int WarmupIters { get; init; } = 2000;
+    public int LrDecayIters { get; init; } = 600000;   // ~= max_iters per Chinchilla
+    public double MinLr { get; init; } = 6e-5;         // ~= learning_rate / 10 per Chinchilla
+
+    // loop
+    public int BatchSize { get; init; } = 12;          // micro-batch size
+    public int GradientAccumulationSteps { get; init; } = 1; // nanoGPT uses 40 on 8 GPUs; 1 on a CPU
+    public int MaxIters { get; init; } = 600000;
+    public double Epochs { get; init; }                // > 0: train this many passes over the train split instead of max_iters
+    public int EvalInterval { get; init; } = 2000;
+    public int EvalIters { get; init; } = 200;
+    public int LogInterval { get; init; } = 1;
+    public bool EvalOnly { get; init; }                // evaluate once and exit
+    public bool AlwaysSaveCheckpoint { get; init; } = true; // write checkpoints/last at every eval
+    public string InitFrom { get; init; } = "scratch"; // scratch | resume
+    public int Seed { get; init; } = 1337;
+    public string Dtype { get; init; } = "float32";    // float32 | bfloat16 (mixed precision: fp32 master weights)
+    public int Threads { get; init; }                  // intra-op threads; 0 = all cores
+    public double PeakFlops { get; init; }             // FLOP/s the MFU is measured against; 0 = measure a matmul once
+
+    // samples written at each eval
+    public int SampleTokens { get; init; } = 200;
+    public double SampleTemperature { get; init; } = 0.8;
+    public int SampleTopK { get; init; } = 200;
+
+    public LossOptions LossOptions => new()
+    {
+        Kind = LossOptions.Parse(Loss),
+        SquentropyWeight = SquentropyWeight,
+        MseK = MseK,
+        MseM = MseM,
+        MseTargetWeight = MseTargetWeight,
+    };
+
+    public GptConfig ToGptConfig(int dataVocab) => new()
+    {
+        BlockSize = BlockSize,
+        VocabSize = PadVocab ? GptConfig.PadVocab(dataVocab) : dataVocab,
+        NLayer = NLayer,
+        NHead = NHead,
+        NEmbd = NEmbd,
+        Dropout = Dropout,
+        Bias = Bias,
+        PosEmbedding = PosEmbedding,
+        RopeTheta = RopeTheta,
+    };
+
+    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+    public long TokensPerIter => (long)BatchSize * BlockSize * GradientAccumulationSteps;
+}

@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using GptLab.Checkpoints;
+using GptLab.Data;
+using GptLab.Losses;
+using GptLab.Model;
+using GptLab.Runs;
+using GptLab.Sampling;
+using GptLab.Tokenizers;
+using static TorchSharp.torch;
+
+namespace GptLab.Training;
+
+/// <summary>
+/// nanoGPT's train.py loop: evaluate every eval_interval (and checkpoint), then gradient-accumulated steps with
+/// warm-up + cosine learning rate, gradient clipping and AdamW/SGD, logging every log_interval. Deterministic:
+/// same seed, config and threads give the same loss curve, and a resumed run continues it exactly.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly TrainConfig config;
+    private readonly Dataset data;
+    private readonly RunDirectory? run;
+    private readonly Gpt model;
+    private readonly Optimizer optimizer;
+    private readonly BatchSource trainBatches;
+    private readonly LossOptions loss;
+    private readonly int maxIters;
+    private int step;
+    private long tokensSeen;
+    private double bestValLoss = double.PositiveInfinity;
+    private double? lastValLoss;
+    private int? lastEvalStep;
+    private double wallBefore;   // wall seconds of earlier sessions of this run
+    private int lastSavedStep = -1;
+
+    public Trainer(TrainConfig config, Dataset data, RunDirectory? run, string? resumeFrom = null)
+    {
+        TorchRuntime.Initialize(config.EffectiveThreads);
+        this.config = config;
+        this.data = data;
+        this.run = run;
+        loss = config.LossOptions;
+        if (data.Train.Count < config.BlockSize + 1)
+            throw new GptLabException($"config key 'block_size': {config.BlockSize} is larger than the training data ({data.Train.Count:N0} tokens) — lower block_size");
+        if (data.Val.Count < config.BlockSize + 1)
+            throw new GptLabException($"config key 'block_size': {config.BlockSize} is larger than the validation data ({data.Val.Count:N0} tokens) — lower block_size or raise --val-fraction");
+
+        random.manual_seed(config.Seed);
+        model = new Gpt(config.ToGptConfig(data.Tokenizer.VocabSize));
+        if (config.Dtype == "bfloat16") model.Autocast = ScalarType.BFloat16;
+        optimizer = new Optimizer(model, config);
+        trainBatches = new BatchSource(data.Train, config.BatchSize, config.BlockSize, config.Batching == "sequential", (ulong)config.Seed * 2654435761UL + 1);
+        maxIters = config.Epochs > 0
+            ? (int)Math.Ceiling(config.Epochs * trainBatches.ChunksPerEpoch / ((double)config.BatchSize * config.GradientAccumulationSteps))
+            : config.MaxIters;
+        if (resumeFrom != null) Restore(resumeFrom);
+        model.train();
+    }
+
+    public Gpt Model => model;
+    public int Step => step;
+    public int MaxIters => maxIters;
+
+    private void Restore(string dir)
+    {
+        var m = CheckpointStore.ReadManifest(dir);
+        if (m.DataFingerprint != data.Meta.Fingerprint)
+            throw new GptLabException($"the checkpoint was trained on other data ({m.DataFingerprint}) than {data.Directory} ({data.Meta.Fingerprint}) — resume with the same dataset");
+        if (m.TokenizerKind != data.Meta.Tokenizer.Kind)
+            throw new GptLabException($"the checkpoint's tokenizer ({m.TokenizerKind}) differs from the dataset's ({data.Meta.Tokenizer.Kind})");
+        if (m.Model != model.Config)
+            throw new GptLabException("the checkpoint's model shape differs from the config — resume with the run's own config");
+        CheckpointStore.LoadWeights(model, Path.Combine(dir, CheckpointStore.ModelFile));
+        var state = CheckpointStore.LoadOptimizerState(dir);
+        try { optimizer.LoadState(state, m.OptimizerStep); }
+        finally { foreach (var t in state.Values) t.Dispose(); }
+        trainBatches.Restore(new BatchState(m.BatchRng, m.BatchPosition, m.BatchEpoch));
+        if (m.TorchRngState.Length > 0)
+        {
+            using var s = tensor(Convert.FromBase64String(m.TorchRngState), ScalarType.Byte);
+            random.set_rng_state(s);
+        }
+        step = m.Step;
+        tokensSeen = m.TokensSeen;
+        bestValLoss = m.BestValLoss;
+        lastEvalStep = m.LastEvalStep;
+        wallBefore = m.WallS;
+    }
+
+    public TrainResult Run(IReadOnlyList<ITrainingObserver> observers, CancellationToken stop = default)
+    {
+        var wall = Stopwatch.StartNew();
+        double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32);
+        var g = optimizer.Groups;
+        foreach (var o in observers)
+            o.OnStart(new TrainingStart(model.NumParams(), step, maxIters, config.TokensPerIter, config.EffectiveThreads, config.Dtype, peak,
+                g.DecayTensors, g.DecayParams, g.NoDecayTensors, g.NoDecayParams));
+        double Wall() => wallBefore + wall.Elapsed.TotalSeconds;
+        double flopsPerIter = model.FlopsPerIter(config.TokensPerIter);
+        double runningMfu = -1;
+        var stepTimer = new Stopwatch();
+
+        while (true)
+        {
+            if (step % config.EvalInterval == 0 && lastEvalStep != step)
+            {
+                var (trainLoss, valLoss, valNll) = EstimateLoss();
+                lastValLoss = valNll;
+                lastEvalStep = step;
+                var record = new MetricRecord
+                {
+                    Kind = "eval", Step = step, Tokens = tokensSeen, TrainLoss = trainLoss, ValLoss = valLoss, ValNll = valNll,
+                    Lr = LrSchedule.Get(step, config), WallS = Wall(), Time = DateTime.UtcNow,
+                };
+                run?.AppendMetric(record);
+                foreach (var o in observers) o.OnEval(record);
+                if (config.SampleTokens > 0 && !config.EvalOnly)
+                {
+                    var sample = new SampleRecord { Step = step, ValLoss = valNll, Text = SampleText(step), Time = DateTime.UtcNow };
+                    run?.AppendSample(sample);
+                    foreach (var o in observers) o.OnSample(sample);
+                }
+                bool better = valNll < bestValLoss;
+                if (better) bestValLoss = valNll;
+                if (run != null && step > 0 && !config.EvalOnly)
+                {
+                    if (better) SaveCheckpoint(run.BestCheckpoint, "best", observers, Wall());
+                    if (config.AlwaysSaveCheckpoint || better) SaveCheckpoint(run.LastCheckpoint, "last", observers, Wall());
+                }
+            }
+            if (config.EvalOnly || step >= maxIters) break;
+            if (stop.IsCancellationRequested)
+            {
+                if (run != null) SaveCheckpoint(run.LastCheckpoint, "last", observers, Wall());
+                return new TrainResult(TrainOutcome.Stopped, step, bestValLoss, lastValLoss, Wall());
+            }
+
+            double lr = LrSchedule.Get(step, config);
+            stepTimer.Restart();
+            double lossValue = TrainStep(lr, out double gradNorm);
+            stepTimer.Stop();
+            if (!double.IsFinite(lossValue))
+                throw new GptLabException(
+                    $"the loss became {(double.IsNaN(lossValue) ? "NaN" : "infinite")} at step {step} — lower learning_rate or set grad_clip; the last good checkpoint is untouched{(run != null ? $" ({run.LastCheckpoint})" : "")}", 3);
+            step++;
+            tokensSeen += config.TokensPerIter;
+            if (step % config.LogInterval == 0 || step == maxIters)
+            {
+                double dt = stepTimer.Elapsed.TotalSeconds;
+                double mfu = flopsPerIter / dt / peak;
+                runningMfu = runningMfu < 0 ? mfu : 0.9 * runningMfu + 0.1 * mfu;
+                var record = new MetricRecord
+                {
+                    Kind = "train", Step = step, Tokens = tokensSeen, Loss = lossValue, Lr = lr, GradNorm = gradNorm,
+                    MsPerStep = dt * 1000, TokensPerS = config.TokensPerIter / dt, Mfu = runningMfu, WallS = Wall(), Time = DateTime.UtcNow,
+                };
+                run?.AppendMetric(record);
+                foreach (var o in observers) o.OnStep(record);
+            }
+        }
+        if (run != null && !config.EvalOnly && step > 0 && lastSavedStep != step) SaveCheckpoint(run.LastCheckpoint, "last", observers, Wall());
+        return new TrainResult(TrainOutcome.Finished, step, bestValLoss, lastValLoss, Wall());
+    }
+
+    /// <summary>One optimizer step over gradient_accumulation_steps micro-batches; returns the mean loss.</summary>
+    private double TrainStep(double lr, out double gradNorm)
+    {
+        using var scope = NewDisposeScope();
+        int accum = config.GradientAccumulationSteps;
+        Tensor? total = null;
+        for (int micro = 0; micro < accum; micro++)
+        {
+            var (x, y) = trainBatches.Next();
+            var logits = model.forward(x);
+            var l = LossFunctions.Compute(logits, y, loss) / accum;
+            l.backward();
+            total = total is null ? l.detach() : total + l.detach();
+        }
+        gradNorm = optimizer.ClipGradNorm(config.GradClip);
+        optimizer.Apply(lr);
+        optimizer.ZeroGrad();
+        return total!.item<float>();
+    }
+
+    /// <summary>nanoGPT's estimate_loss: mean loss over eval_iters random batches of each split. The batches come
+    /// from their own generator (seeded by the seed and step), so evaluating never disturbs training.</summary>
+    public (double Train, double Val, double ValNll) EstimateLoss()
+    {
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            double Mean(TokenShard shard, ulong salt, bool alsoNll, out double nll)
+            {
+                var batches = new BatchSource(shard, config.BatchSize, config.BlockSize, false, (ulong)config.Seed * 31 + (ulong)step * 7919 + salt);
+                double sum = 0, sumNll = 0;
+                for (int i = 0; i < config.EvalIters; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    var (x, y) = batches.Next();
+                    var logits = model.forward(x);
+                    sum += LossFunctions.Compute(logits, y, loss).item<float>();
+                    if (alsoNll) sumNll += loss.Kind == LossKind.CrossEntropy ? 0 : LossFunctions.TokenNll(logits, y).mean().item<float>();
+                }
+                nll = loss.Kind == LossKind.CrossEntropy ? sum / config.EvalIters : sumNll / config.EvalIters;
+                return sum / config.EvalIters;
+            }
+            double train = Mean(data.Train, 1, false, out _);
+            double val = Mean(data.Val, 2, true, out double valNll);
+            return (train, val, valNll);
+        }
+        finally
+        {
+            model.train();
+        }
+    }
+
+    private string SampleText(int atStep)
+    {
+        int start = data.Tokenizer.EosId ?? TokenizerExtensions.Encode(data.Tokenizer, "\n").FirstOrDefault();
+        var tokens = Sampler.Generate(model, [start], 1, new SamplingOptions
+        {
+            MaxNewTokens = config.SampleTokens, Temperature = config.SampleTemperature, TopK = config.SampleTopK,
+            Seed = config.Seed + atStep, VocabLimit = data.Tokenizer.VocabSize,
+        });
+        return data.Tokenizer.Decode(tokens[0].AsSpan());
+    }
+
+    private void SaveCheckpoint(string dir, string kind, IReadOnlyList<ITrainingObserver> observers, double wallS)
+    {
+        using var rng = random.get_rng_state();
+        var batch = trainBatches.State;
+        var manifest = new CheckpointManifest
+        {
+            Step = step, TokensSeen = tokensSeen, BestValLoss = bestValLoss, LastEvalStep = lastEvalStep, WallS = wallS,
+            Model = model.Config, Train = config, TokenizerKind = data.Tokenizer.Kind, DataVocabSize = data.Tokenizer.VocabSize,
+            DataFingerprint = data.Meta.Fingerprint, BatchRng = batch.Rng, BatchPosition = batch.Position, BatchEpoch = batch.Epoch,
+            OptimizerStep = optimizer.Step, TorchRngState = Convert.ToBase64String(rng.bytes), CreatedUtc = DateTime.UtcNow,
+        };
+        CheckpointStore.Save(dir, model, optimizer, manifest, data.Directory);
+        if (kind == "last") lastSavedStep = step;
+        foreach (var o in observers) o.OnCheckpoint(kind, dir);
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        model.Dispose();
+    }
+}
