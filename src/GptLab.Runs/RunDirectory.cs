@@ -45,7 +45,9 @@ public sealed class RunDirectory
     /// <summary>Drops metric and sample lines past <paramref name="step"/> (a resume rewinds to its checkpoint).</summary>
     public void TruncateAfter(int step, bool keepEvalAtStep)
     {
-        Rewrite(MetricsPath, ReadMetrics().Where(m => m.Step < step || (m.Step == step && m.Kind == "eval" && keepEvalAtStep)), Json.Line);
+        // A train line's step counts iterations done, so the checkpoint's own step stays; an eval at that step stays
+        // only if the checkpoint was taken after it (otherwise the resumed run evaluates again).
+        Rewrite(MetricsPath, ReadMetrics().Where(m => m.Kind == "train" ? m.Step <= step : m.Step < step || (m.Step == step && keepEvalAtStep)), Json.Line);
         Rewrite(SamplesPath, ReadSamples().Where(s => s.Step < step || (s.Step == step && keepEvalAtStep)), Json.Line);
     }
 

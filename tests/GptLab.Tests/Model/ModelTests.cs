@@ -1,0 +1,97 @@
+using GptLab.Checkpoints;
+using GptLab.Losses;
+using GptLab.Model;
+using GptLab.Training;
+using static TorchSharp.torch;
+
+namespace GptLab.Tests.Model;
+
+public class ModelTests
+{
+    private static readonly GptConfig Small = new() { VocabSize = 128, BlockSize = 8, NLayer = 2, NHead = 2, NEmbd = 16, Bias = true };
+
+    [Fact]
+    public void Parameter_names_and_shapes_are_GPT2s()
+    {
+        using var model = new Gpt(Small);
+        var actual = model.named_parameters().Select(p => $"{p.name} {string.Join("x", p.parameter.shape)}");
+        var expected = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "gpt_parameters.txt")).Where(l => l.Length > 0);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Logits_and_loss_match_nanoGPT_in_PyTorch()
+    {
+        var fixture = SafeTensors.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "gpt_parity.safetensors"));
+        using var model = new Gpt(new GptConfig { VocabSize = 11, BlockSize = 8, NLayer = 2, NHead = 2, NEmbd = 16, Bias = true });
+        var path = Path.GetTempFileName();
+        try
+        {
+            SafeTensors.Save(path, fixture.Where(kv => kv.Key.StartsWith("transformer.")).Select(kv => (kv.Key, kv.Value)));
+            CheckpointStore.LoadWeights(model, path);
+        }
+        finally { File.Delete(path); }
+        model.eval();
+        using var logits = model.forward(fixture["input.idx"]);
+        double maxDiff = (logits - fixture["expected.logits"]).abs().max().item<float>();
+        Assert.True(maxDiff <= 1e-5, $"max |Δlogits| = {maxDiff}");
+        using var loss = LossFunctions.Compute(logits, fixture["input.targets"], new LossOptions());
+        Assert.Equal(fixture["expected.loss"].item<float>(), loss.item<float>(), 5);
+    }
+
+    [Fact]
+    public void The_tied_weight_is_one_parameter_updated_and_clipped_once()
+    {
+        random.manual_seed(1);
+        using var model = new Gpt(Small);
+        var names = model.named_parameters().Select(p => p.name).ToList();
+        Assert.Single(names, n => n.Contains("wte"));
+        var config = new TrainConfig { LearningRate = 0.01, WeightDecay = 0, GradClip = 0 };
+        using var opt = new Optimizer(model, config);
+        var idx = randint(0, 100, [2, 8]);
+        var loss = LossFunctions.Compute(model.forward(idx), randint(0, 100, [2, 8]), new LossOptions());
+        loss.backward();
+        var grads = model.parameters().Select(p => p.grad!).ToList();
+        double expectedNorm = Math.Sqrt(grads.Sum(g => g.square().sum().item<float>()));
+        Assert.Equal(expectedNorm, opt.ClipGradNorm(0), 4);
+        var wte = model.named_parameters().First(p => p.name == "transformer.wte.weight").parameter;
+        var before = wte.detach().clone();
+        var grad = wte.grad!.clone();
+        opt.Apply(0.01);
+        // First AdamW step moves each element by lr·sign(g) (for |g| ≫ eps): once, not twice.
+        var delta = (wte.detach() - before).abs();
+        var moved = grad.abs().gt(1e-3);
+        Assert.True(moved.any().item<bool>());
+        Assert.Equal(0.01, delta.masked_select(moved).max().item<float>(), 4);
+    }
+
+    [Fact]
+    public void Rope_model_trains_without_position_embeddings()
+    {
+        using var model = new Gpt(Small with { PosEmbedding = "rope" });
+        Assert.DoesNotContain(model.named_parameters(), p => p.name.Contains("wpe"));
+        using var logits = model.forward(randint(0, 100, [2, 8]));
+        Assert.Equal(new long[] { 2, 8, 128 }, logits.shape);
+    }
+
+    [Fact]
+    public void Bfloat16_autocast_tracks_float32_logits()
+    {
+        random.manual_seed(3);
+        using var model = new Gpt(Small);
+        model.eval();
+        var idx = randint(0, 100, [2, 8]);
+        using var fp32 = model.forward(idx);
+        model.Autocast = ScalarType.BFloat16;
+        using var bf16 = model.forward(idx);
+        Assert.Equal(ScalarType.Float32, bf16.dtype);
+        Assert.True((fp32 - bf16).abs().max().item<float>() < 0.05);
+    }
+
+    [Fact]
+    public void Bad_shapes_are_rejected()
+    {
+        Assert.Throws<GptLabException>(() => new Gpt(Small with { NEmbd = 15 }));
+        Assert.Throws<GptLabException>(() => new Gpt(Small with { PosEmbedding = "alibi" }));
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using GptLab.Data;
+using GptLab.Training;
+
+[assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)]
+
+namespace GptLab.Tests;
+
+internal static class TestInit
+{
+    [ModuleInitializer]
+    internal static void Init()
+    {
+        Environment.SetEnvironmentVariable("CI", "1");   // plain output from subprocesses
+        TorchRuntime.Initialize(1);
+    }
+}
+
+/// <summary>A temporary folder deleted after the test.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir() => Path = Directory.CreateTempSubdirectory("gptlab-test-").FullName;
+    public string Path { get; }
+    public string this[string relative] => System.IO.Path.Combine(Path, relative);
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, true); } catch (IOException) { }
+    }
+}
+
+/// <summary>Small real data and configs for tests.</summary>
+public static class Tiny
+{
+    public static string ShakespeareText(int chars)
+    {
+        using var r = new StreamReader(CorpusSource.OpenShakespeare());
+        var buf = new char[chars];
+        int n = r.ReadBlock(buf, 0, chars);
+        return new string(buf, 0, n);
+    }
+
+    /// <summary>Prepares a character-level dataset from the first <paramref name="chars"/> characters of Tiny Shakespeare.</summary>
+    public static string CharDataset(TempDir dir, int chars = 20000, string name = "data")
+    {
+        string txt = dir[$"{name}.txt"];
+        File.WriteAllText(txt, ShakespeareText(chars));
+        string outDir = dir[name];
+        DatasetPreparer.Prepare(new PrepareOptions { Source = CorpusSource.FromPath(txt, null), OutDir = outDir, Tokenizer = "char", Name = name });
+        return outDir;
+    }
+
+    public static TrainConfig Config(string dataset, int maxIters = 10) => new()
+    {
+        Dataset = dataset, NLayer = 2, NHead = 2, NEmbd = 16, BlockSize = 16, BatchSize = 4, MaxIters = maxIters,
+        EvalInterval = 5, EvalIters = 2, LogInterval = 1, WarmupIters = 2, LrDecayIters = maxIters, LearningRate = 1e-2, MinLr = 1e-3,
+        SampleTokens = 16, Threads = 1, PeakFlops = 1e11, Seed = 7,
+    };
+}
+
+/// <summary>Runs the real gptlab program (built beside the tests) as a child process.</summary>
+public static class GptLabProcess
+{
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "gptlab.dll");
+
+    public static Process Start(string workDir, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["CI"] = "1";
+        psi.Environment["GPTLAB_CACHE"] = Path.Combine(workDir, ".cache");
+        return Process.Start(psi)!;
+    }
+
+    public static (int Exit, string Out, string Err) Run(string workDir, params string[] args)
+    {
+        using var p = Start(workDir, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(3))) { p.Kill(true); throw new TimeoutException($"gptlab {string.Join(' ', args)} did not finish"); }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
