@@ -11,6 +11,7 @@ internal static class Cli
     {
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;   // logs: do not wrap at 80 columns
         try
         {
             var parse = root.Parse(args);
