@@ -20,13 +20,22 @@ internal static class BenchCommand
         var vocab = new Option<int>("--vocab") { Description = "vocabulary size of the random tokens", DefaultValueFactory = _ => 65 };
         var sets = new Option<string[]>("--set") { Description = "override any config key" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
-        var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS).") { preset, dtype, iters, warmup, threads, vocab, sets, json };
+        var generate = new Option<int?>("--generate") { Description = "instead: time generating N tokens with and without the KV cache" };
+        var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS).") { preset, dtype, iters, warmup, threads, vocab, sets, json, generate };
         cmd.SetAction(p =>
         {
             string name = p.GetValue(preset)!;
             var extra = new List<string>(p.GetValue(sets) ?? []) { $"dtype={p.GetValue(dtype)}" };
             if (p.GetValue(threads) is int t) extra.Add($"threads={t}");
             var config = ConfigResolver.Resolve([ConfigResolver.LoadPreset(Alias(name))], [.. AliasSets(name), .. extra]);
+            if (p.GetValue(generate) is int n)
+            {
+                var g = Benchmark.Generation(name, config, p.GetValue(vocab), n);
+                if (p.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(g, Json.Line));
+                else AnsiConsole.MarkupLineInterpolated(
+                    $"{name}: {n} new tokens — KV cache {g.CachedTokensPerS:N0} tok/s, no cache {g.UncachedTokensPerS:N0} tok/s ({g.CachedTokensPerS / g.UncachedTokensPerS:0.0}×), same tokens: {g.SameTokens}");
+                return 0;
+            }
             var r = Benchmark.Run(name, config, p.GetValue(vocab), p.GetValue(iters), p.GetValue(warmup));
             if (p.GetValue(json))
             {

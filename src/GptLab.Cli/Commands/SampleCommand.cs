@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.Text.Json;
+using GptLab.IO;
 using GptLab.Model;
 using GptLab.Sampling;
 using GptLab.Tokenizers;
@@ -6,13 +9,86 @@ using Spectre.Console;
 namespace GptLab.Cli.Commands;
 
 /// <summary><c>gptlab sample</c>: generate text from a run or checkpoint.</summary>
-internal static partial class SampleCommand
+internal static class SampleCommand
 {
+    public static Command Create()
+    {
+        var model = new ModelLocator();
+        var prompt = new Option<string?>("--prompt") { Description = "text to continue (default: start of a document)" };
+        var promptFile = new Option<string?>("--prompt-file") { Description = "read the prompt from a file" };
+        var num = new Option<int>("--num-samples") { Description = "how many samples (generated together as a batch)", DefaultValueFactory = _ => 1 };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "tokens to generate per sample", DefaultValueFactory = _ => 500 };
+        var temperature = new Option<double>("--temperature") { Description = "0 = greedy; < 1 sharper, > 1 more random", DefaultValueFactory = _ => 0.8 };
+        var topK = new Option<int>("--top-k") { Description = "keep only the k most likely tokens (0 = off)", DefaultValueFactory = _ => 200 };
+        var topP = new Option<double>("--top-p") { Description = "nucleus: keep the smallest set with this much probability (1 = off)", DefaultValueFactory = _ => 1.0 };
+        var seed = new Option<long>("--seed") { Description = "same seed, same text", DefaultValueFactory = _ => 1337 };
+        var stopAtEos = new Option<bool>("--stop-at-eos") { Description = "end a sample at the end-of-text token" };
+        var stream = new Option<bool>("--stream") { Description = "print tokens as they are generated (one sample)" };
+        var output = new Option<string?>("--output") { Description = "also write the samples to this .jsonl file" };
+        var noCache = new Option<bool>("--no-cache") { Description = "recompute the whole context for every token (no KV cache)" };
+        var cmd = new Command("sample", "Generate text with temperature, top-k and top-p sampling.")
+        {
+            prompt, promptFile, num, maxNew, temperature, topK, topP, seed, stopAtEos, stream, output, noCache,
+        };
+        model.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            if (p.GetValue(num) < 1) throw new GptLabException("--num-samples must be ≥ 1");
+            if (p.GetValue(maxNew) < 0) throw new GptLabException("--max-new-tokens must be ≥ 0");
+            if (p.GetValue(topP) is <= 0 or > 1) throw new GptLabException("--top-p must be in (0, 1]");
+            if (p.GetValue(temperature) < 0) throw new GptLabException("--temperature must be ≥ 0");
+            string? text = p.GetValue(prompt);
+            if (p.GetValue(promptFile) is string f)
+            {
+                if (!File.Exists(f)) throw new GptLabException($"{f}: no such prompt file");
+                text = File.ReadAllText(f);
+            }
+            using var ck = model.Load(p);
+            var tok = ck.Tokenizer;
+            int[] ids = PromptIds(tok, text ?? "");
+            var options = new SamplingOptions
+            {
+                MaxNewTokens = p.GetValue(maxNew), Temperature = p.GetValue(temperature), TopK = p.GetValue(topK), TopP = p.GetValue(topP),
+                Seed = p.GetValue(seed), UseCache = !p.GetValue(noCache), StopToken = p.GetValue(stopAtEos) ? tok.EosId : null,
+                VocabLimit = tok.VocabSize,
+            };
+            int rows = p.GetValue(num);
+            bool streaming = p.GetValue(stream) && rows == 1;
+            var decoder = streaming ? new StreamingDecoder(tok) : null;
+            if (streaming) Console.Write(text);
+            var outputs = Sampler.Generate(ck.Model, ids, rows, options, streaming ? t => Console.Write(decoder!.Push(t[0])) : null);
+            if (streaming) Console.WriteLine();
+            string? outFile = p.GetValue(output);
+            using var writer = outFile == null ? null : new StreamWriter(outFile, append: false);
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                string completion = tok.Decode(outputs[i].AsSpan());
+                if (!streaming)
+                {
+                    if (rows > 1) AnsiConsole.Write(new Rule($"[grey]sample {i + 1}[/]").LeftJustified());
+                    Console.WriteLine((text ?? "") + completion);
+                }
+                writer?.WriteLine(JsonSerializer.Serialize(new { sample = i, seed = options.Seed, prompt = text ?? "", completion, tokens = outputs[i].Length }, Json.Line));
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>The prompt's ids; an empty prompt starts from EOS, or a newline (nanoGPT).</summary>
+    public static int[] PromptIds(ITokenizer tok, string text)
+    {
+        if (text.Length > 0) return tok.Encode(text);
+        if (tok.EosId is int eos) return [eos];
+        var nl = tok.Encode("\n");
+        if (nl.Length == 0) throw new GptLabException("the prompt is empty and the tokenizer has neither an end-of-text token nor a newline; give --prompt");
+        return nl;
+    }
+
     /// <summary>Prints <paramref name="count"/> samples of a model (the end of `gptlab train`).</summary>
     public static void PrintSamples(Gpt model, ITokenizer tokenizer, int count, int tokens, int seed)
     {
-        int start = tokenizer.EosId ?? TokenizerExtensions.Encode(tokenizer, "\n").FirstOrDefault();
-        var outputs = Sampler.Generate(model, [start], count, new SamplingOptions
+        var outputs = Sampler.Generate(model, PromptIds(tokenizer, ""), count, new SamplingOptions
         {
             MaxNewTokens = tokens, Temperature = 0.8, TopK = 200, Seed = seed, VocabLimit = tokenizer.VocabSize,
         });
@@ -22,5 +98,24 @@ internal static partial class SampleCommand
             Console.WriteLine(tokenizer.Decode(o.AsSpan()));
         }
         AnsiConsole.Write(new Rule());
+    }
+
+    /// <summary>Decodes a growing token list and hands out only the new text (byte-level BPE may need several
+    /// tokens for one character).</summary>
+    private sealed class StreamingDecoder(ITokenizer tok)
+    {
+        private readonly List<int> ids = [];
+        private int emitted;
+
+        public string Push(int id)
+        {
+            if (id < 0) return "";
+            ids.Add(id);
+            string all = tok.Decode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids));
+            if (all.EndsWith('\uFFFD')) return "";   // an incomplete UTF-8 sequence: wait for the next token
+            string fresh = all[Math.Min(emitted, all.Length)..];
+            emitted = all.Length;
+            return fresh;
+        }
     }
 }

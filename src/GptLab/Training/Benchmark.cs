@@ -29,6 +29,9 @@ public sealed record BenchResult
     public bool MklShim { get; init; }
 }
 
+/// <summary>Generation speed with and without the KV cache.</summary>
+public sealed record GenerationBench(string Preset, int Tokens, int BlockSize, double CachedTokensPerS, double UncachedTokensPerS, bool SameTokens);
+
 /// <summary>Times training steps split into data / forward / backward+clip / optimizer, like
 /// shared/bench/torch_reference.py, on random tokens or a dataset's windows.</summary>
 public static class Benchmark
@@ -100,6 +103,23 @@ public static class Benchmark
         {
             owned?.Dispose();
         }
+    }
+
+    /// <summary>Tokens/s generating <paramref name="tokens"/> tokens from a one-token prompt, with and without the KV cache.</summary>
+    public static GenerationBench Generation(string name, TrainConfig config, int vocab, int tokens)
+    {
+        TorchRuntime.Initialize(config.EffectiveThreads);
+        random.manual_seed(config.Seed);
+        using var model = new Gpt(config.ToGptConfig(vocab) with { Dropout = 0 });
+        var o = new Sampling.SamplingOptions { MaxNewTokens = tokens, Temperature = 1.0, TopK = 0, Seed = 1, VocabLimit = vocab };
+        Sampling.Sampler.Generate(model, [0], 1, o with { MaxNewTokens = 8 });   // warm-up
+        var sw = Stopwatch.StartNew();
+        var cached = Sampling.Sampler.Generate(model, [0], 1, o);
+        double cachedS = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        var plain = Sampling.Sampler.Generate(model, [0], 1, o with { UseCache = false });
+        double plainS = sw.Elapsed.TotalSeconds;
+        return new GenerationBench(name, tokens, config.BlockSize, tokens / cachedS, tokens / plainS, cached[0].SequenceEqual(plain[0]));
     }
 
     public static double Median(List<double> xs)
