@@ -5,6 +5,8 @@ using GptLab.Cli.Commands;
 var root = new RootCommand("gptlab — prepare text, train, evaluate, compare, sweep and sample small GPT models (TorchSharp).");
 root.Subcommands.Add(PrepareCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Text.Json;
+using GptLab.Data;
+using GptLab.Evaluation;
+using GptLab.IO;
+using Spectre.Console;
+
+namespace GptLab.Cli.Commands;
+
+/// <summary><c>gptlab eval</c>: cross-entropy over a whole split, per token, character, byte and document.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelLocator();
+        var data = new Option<string?>("--data") { Description = "prepared dataset (default: the one the run trained on)" };
+        var split = new Option<string>("--split") { Description = "val | train", DefaultValueFactory = _ => "val" };
+        split.AcceptOnlyFromAmong("val", "train");
+        var stride = new Option<int?>("--stride") { Description = "sliding window: score each token once with up to block_size − stride tokens of extra context (default: non-overlapping windows)" };
+        var batch = new Option<int>("--batch-size") { Description = "windows per forward pass", DefaultValueFactory = _ => 8 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var cmd = new Command("eval", "Evaluate a model on a whole split: NLL, perplexity, bits per char/byte, accuracy, per-document perplexity.")
+        {
+            data, split, stride, batch, json,
+        };
+        model.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            using var ck = model.Load(p);
+            string dataDir = p.GetValue(data) ?? ck.Manifest.Train.Dataset;
+            using var ds = DataLocator.Open(dataDir);
+            if (ds.Tokenizer.Kind != ck.Tokenizer.Kind || ds.Tokenizer.VocabSize != ck.Tokenizer.VocabSize)
+                throw new GptLabException($"{dataDir} was tokenized with {ds.Tokenizer.Kind} ({ds.Tokenizer.VocabSize:N0}), the model with {ck.Tokenizer.Kind} ({ck.Tokenizer.VocabSize:N0}) — prepare the data with the model's tokenizer");
+            string name = p.GetValue(split)!;
+            var info = name == "val" ? ds.Meta.Val : ds.Meta.Train;
+            var r = Evaluator.Evaluate(ck.Model, ck.Tokenizer, ds.Split(name), info.Chars, info.Bytes, p.GetValue(stride), p.GetValue(batch), name);
+            if (p.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    nll = r.Nll, perplexity = r.Perplexity, bits_per_token = r.BitsPerToken, nats_per_char = r.NatsPerChar,
+                    bits_per_char = r.BitsPerChar, nats_per_byte = r.NatsPerByte, accuracy = r.Accuracy, tokens = r.Tokens,
+                    documents = r.Documents, doc_perplexity_mean = r.DocPerplexityMean, doc_perplexity_median = r.DocPerplexityMedian,
+                    split = r.Split, stride = r.Stride,
+                    worst_documents = r.WorstDocuments.Select(d => new { index = d.Index, tokens = d.Tokens, nll = d.Nll, perplexity = d.Perplexity, text = d.Text }),
+                }, Json.Line));
+                return 0;
+            }
+            var t = new Table().Border(TableBorder.Rounded).AddColumns("metric", "value");
+            t.Title = new TableTitle($"{ck.Directory} on {dataDir} ({name}, {r.Tokens:N0} tokens)");
+            t.AddRow("NLL (nats/token)", $"{r.Nll:0.0000}");
+            t.AddRow("perplexity", $"{r.Perplexity:0.000}");
+            t.AddRow("bits/token", $"{r.BitsPerToken:0.0000}");
+            t.AddRow("nats/char · bits/char", $"{r.NatsPerChar:0.0000} · {r.BitsPerChar:0.0000}");
+            t.AddRow("nats/byte", $"{r.NatsPerByte:0.0000}");
+            t.AddRow("accuracy@1", $"{r.Accuracy:P2}");
+            t.AddRow("documents", $"{r.Documents:N0}: perplexity mean {r.DocPerplexityMean:0.00}, median {r.DocPerplexityMedian:0.00}");
+            AnsiConsole.Write(t);
+            if (r.Documents > 1)
+            {
+                var w = new Table().Border(TableBorder.Simple).AddColumns("doc", "tokens", "perplexity", "text");
+                w.Title = new TableTitle("worst documents");
+                foreach (var d in r.WorstDocuments)
+                    w.AddRow($"{d.Index}", $"{d.Tokens}", $"{d.Perplexity:0.0}", Markup.Escape(d.Text.ReplaceLineEndings(" ")));
+                AnsiConsole.Write(w);
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,53 @@
+using GptLab.Checkpoints;
+using GptLab.Data;
+using GptLab.IO;
+using GptLab.Losses;
+using GptLab.Runs;
+using GptLab.Sampling;
+using GptLab.Training;
+
+namespace GptLab.Evaluation;
+
+/// <summary>
+/// The loss study: trains the same config once per loss (same seed, same data), evaluates each best checkpoint
+/// with cross-entropy on the whole validation split, and collects one row per loss.
+/// </summary>
+public static class LossComparison
+{
+    public static IReadOnlyList<ComparisonRow> Run(TrainConfig config, Dataset data, IReadOnlyList<string> losses, string outDir,
+        Func<string, IReadOnlyList<ITrainingObserver>>? observersFor = null, CancellationToken cancel = default)
+    {
+        if (losses.Count == 0) throw new GptLabException("--losses needs at least one loss");
+        foreach (var l in losses) LossOptions.Parse(l);
+        var rows = new List<ComparisonRow>();
+        foreach (string loss in losses)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var c = config with { Loss = loss };
+            var run = new RunDirectory(Path.Combine(outDir, loss));
+            if (run.Exists) throw new GptLabException($"{run.Path} already holds a run — pick another --out");
+            run.Create();
+            Json.Write(run.ConfigPath, c);
+            var rec = new RecordingObserver();
+            TrainResult result;
+            using (var trainer = new Trainer(c, data, run))
+                result = trainer.Run([rec, .. observersFor?.Invoke(loss) ?? []], cancel);
+            run.WriteStatus(new RunStatus { State = result.Outcome == TrainOutcome.Finished ? "finished" : "stopped", Pid = Environment.ProcessId, Started = DateTime.UtcNow, Updated = DateTime.UtcNow, Step = result.Step });
+            string ckDir = CheckpointStore.Exists(run.BestCheckpoint) ? run.BestCheckpoint : run.LastCheckpoint;
+            using var ck = CheckpointStore.Load(ckDir);
+            var eval = Evaluator.Evaluate(ck.Model, ck.Tokenizer, data.Val, data.Meta.Val.Chars, data.Meta.Val.Bytes);
+            Json.Write(Path.Combine(run.Path, "eval.json"), eval);
+            var start = ck.Tokenizer.EosId ?? ck.Tokenizer.Encode("\n").FirstOrDefault();
+            var sample = Sampler.Generate(ck.Model, [start], 1, new SamplingOptions { MaxNewTokens = 300, Seed = c.Seed, VocabLimit = ck.Tokenizer.VocabSize })[0];
+            var steps = rec.Steps.Where(s => s.TokensPerS is > 0).Select(s => s.TokensPerS!.Value).ToList();
+            rows.Add(new ComparisonRow
+            {
+                Loss = loss, Run = run.Path, TrainLoss = rec.Evals.LastOrDefault()?.TrainLoss ?? double.NaN,
+                ValNll = eval.Nll, ValPerplexity = eval.Perplexity, NatsPerChar = eval.NatsPerChar, Accuracy = eval.Accuracy,
+                TokensPerS = steps.Count > 0 ? Benchmark.Median(steps) : 0, WallS = result.WallS,
+                Sample = ck.Tokenizer.Decode(sample), Curve = rec.Evals.Select(e => ((double)e.Step, e.ValNll ?? double.NaN)).ToList(),
+            });
+        }
+        return rows;
+    }
+}
