@@ -4,6 +4,7 @@ using GptLab.Cli.Commands;
 
 var root = new RootCommand("gptlab — prepare text, train, evaluate, compare, sweep and sample small GPT models (TorchSharp).");
 root.Subcommands.Add(PrepareCommand.Create());
+root.Subcommands.Add(TokenizerCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());

@@ -35,10 +35,14 @@ internal static class PrepareCommand
         var glob = new Option<string>("--glob") { Description = "files to read from a folder", DefaultValueFactory = _ => "*.txt" };
         var sha = new Option<string?>("--sha256") { Description = "expected sha256 of a downloaded file" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "where downloads are cached (default ~/.cache/gptlab or $GPTLAB_CACHE)" };
+        var vocabSize = new Option<int>("--vocab-size") { Description = "bpe: vocabulary size to train", DefaultValueFactory = _ => 4096 };
+        var special = new Option<string>("--special") { Description = "bpe: comma-separated special tokens", DefaultValueFactory = _ => "<|endoftext|>" };
+        var tokenizerFile = new Option<string?>("--tokenizer-file") { Description = "use this trained tokenizer.json (from `gptlab tokenizer train`) instead of training one" };
 
         var cmd = new Command("prepare", "Turn text into training data: tokenize, split, write token shards.")
         {
             source, url, tokenizer, outDir, force, format, field, separator, perLine, valFraction, splitBy, shuffle, seed, clean, dropLines, glob, sha, cacheDir,
+            vocabSize, special, tokenizerFile,
         };
         cmd.SetAction(p =>
         {
@@ -47,7 +51,8 @@ internal static class PrepareCommand
             var (corpus, name) = Resolve(src, p.GetValue(format), p.GetValue(glob)!, p.GetValue(sha), p.GetValue(cacheDir));
             var mode = p.GetValue(perLine) ? DocumentMode.PerLine : p.GetValue(separator) != null ? DocumentMode.Separator : corpus.Mode;
             corpus = corpus.With(mode, p.GetValue(separator), p.GetValue(field));
-            string tok = p.GetValue(tokenizer)!;
+            string? file = p.GetValue(tokenizerFile);
+            string tok = file != null ? "bpe" : p.GetValue(tokenizer)!;
             var options = new PrepareOptions
             {
                 Source = corpus,
@@ -60,6 +65,9 @@ internal static class PrepareCommand
                 Shuffle = p.GetValue(shuffle),
                 Seed = p.GetValue(seed),
                 Clean = CleanOptions.Parse(p.GetValue(clean) ?? [], p.GetValue(dropLines)),
+                VocabSize = p.GetValue(vocabSize),
+                Specials = ParseSpecials(p.GetValue(special)!),
+                TokenizerFactory = file == null ? null : () => Tokenizers.BpeTokenizer.FromHuggingFaceFile(file),
             };
             var sw = Stopwatch.StartNew();
             var meta = WithProgress(progress => DatasetPreparer.Prepare(options, progress));
@@ -75,6 +83,9 @@ internal static class PrepareCommand
         });
         return cmd;
     }
+
+    internal static string[] ParseSpecials(string s) =>
+        s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
 
     internal static (CorpusSource Corpus, string Name) Resolve(string src, string? format, string glob, string? sha256, string? cacheDir)
     {

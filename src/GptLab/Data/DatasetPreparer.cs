@@ -19,6 +19,9 @@ public sealed record PrepareOptions
     public int Seed { get; init; } = 1337;
     public CleanOptions Clean { get; init; } = new();
     public Func<ITokenizer>? TokenizerFactory { get; init; }   // a tokenizer built elsewhere (e.g. from --tokenizer-file)
+    public int VocabSize { get; init; } = 4096;                // bpe: the vocabulary to train
+    public IReadOnlyList<string> Specials { get; init; } = ["<|endoftext|>"];   // bpe: special tokens
+    public IProgress<BpeProgress>? BpeProgress { get; init; }
 }
 
 /// <summary>Progress of a pass over the corpus.</summary>
@@ -63,27 +66,37 @@ public static class DatasetPreparer
         var cleaner = new TextCleaner(o.Clean);
         var (sourceBytes, sha) = o.Source.Fingerprint();
 
-        // Pass 1: count characters and documents, collect the character set.
+        // Pass 1: count characters and documents, collect the character set (char) or the word counts (bpe).
         long totalChars = 0, documents = 0, bytesSeen = 0;
         var charSet = new HashSet<int>();
         bool wantChars = o.TokenizerFactory == null && o.Tokenizer == "char";
-        foreach (var raw in o.Source.ReadPieces())
+        bool wantWords = o.TokenizerFactory == null && o.Tokenizer == "bpe";
+        if (wantWords && o.VocabSize < 256 + o.Specials.Count)
+            throw new GptLabException($"--vocab-size {o.VocabSize} is too small: byte-level BPE needs at least 256 + {o.Specials.Count} special token(s)");
+        IEnumerable<string> Scan()
         {
-            cancel.ThrowIfCancellationRequested();
-            string text = cleaner.Clean(raw.Text);
-            totalChars += CountCodePoints(text);
-            bytesSeen += Encoding.UTF8.GetByteCount(raw.Text);
-            if (raw.EndsDocument) documents++;
-            if (wantChars) AddCodePoints(text, charSet);
-            progress?.Report(new PrepareProgress("scan", bytesSeen, sourceBytes, 0));
+            foreach (var raw in o.Source.ReadPieces())
+            {
+                cancel.ThrowIfCancellationRequested();
+                string text = cleaner.Clean(raw.Text);
+                totalChars += CountCodePoints(text);
+                bytesSeen += Encoding.UTF8.GetByteCount(raw.Text);
+                if (raw.EndsDocument) documents++;
+                if (wantChars) AddCodePoints(text, charSet);
+                progress?.Report(new PrepareProgress("scan", bytesSeen, sourceBytes, 0));
+                yield return text;
+            }
         }
+        Dictionary<string, long>? words = null;
+        if (wantWords) words = BpeTrainer.CountWords(Scan(), o.Specials, o.BpeProgress);
+        else foreach (var _ in Scan()) { }
         if (totalChars == 0) throw new GptLabException($"{o.Source.Description}: the corpus is empty (no text after cleaning)");
 
         ITokenizer tokenizer = o.TokenizerFactory?.Invoke() ?? o.Tokenizer switch
         {
             "char" => new CharTokenizer(charSet, withEos: documents > 1),
             "gpt2" => new Gpt2Tokenizer(),
-            _ => TokenizerStore.Load(dir, o.Tokenizer),
+            _ => new BpeTokenizer(BpeTrainer.Train(words!, o.VocabSize, o.Specials, o.BpeProgress)),
         };
         string tokenizerFile = tokenizer.Save(dir);
 
@@ -175,6 +188,7 @@ public static class DatasetPreparer
                 ["seed"] = o.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["clean"] = string.Join(",", new[] { o.Clean.FixMojibake ? "mojibake" : null, o.Clean.AsciiQuotes ? "quotes" : null, o.Clean.JoinLines ? "join-lines" : null }.Where(x => x != null)),
                 ["drop_lines"] = o.Clean.DropLinesRegex ?? "",
+                ["specials"] = tokenizer.Kind == "bpe" ? string.Join(",", o.Specials) : "",
             },
             CreatedUtc = DateTime.UtcNow,
         };

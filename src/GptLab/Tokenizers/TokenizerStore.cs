@@ -9,7 +9,7 @@ public static class TokenizerStore
     {
         "char" => CharTokenizer.Load(directory),
         "gpt2" => new Gpt2Tokenizer(),
-        "bpe" => throw new GptLabException("the bpe tokenizer is not available in this version; use --tokenizer char or gpt2"),
+        "bpe" => BpeTokenizer.Load(directory),
         _ => throw new GptLabException($"unknown tokenizer kind '{kind}' (expected one of: {string.Join(", ", Kinds)})"),
     };
 

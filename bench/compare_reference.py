@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Times `gptlab bench` against shared/bench/torch_reference.py (plain PyTorch, nanoGPT's math) in one run,
+alternating them, and prints medians and the GptLab/PyTorch speed ratio (tokens/s) per round.
+
+Usage:  python3 bench/compare_reference.py [--config a|b] [--dtype float32|bfloat16] [--rounds 5] [--iters N]
+Needs:  a published gptlab (default: dotnet publish src/GptLab.Cli -c Release -o out), and for the reference
+        Debian's python3-torch (apt-get install python3-torch libopenblas0-openmp). Without ../shared/bench/ the
+        reference is skipped with a message.
+"""
+import argparse, json, os, statistics, subprocess, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REF = os.path.join(os.path.dirname(ROOT), "shared", "bench", "torch_reference.py")
+
+
+def run(cmd, env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        sys.exit(f"error: {' '.join(cmd)} failed:\n{out.stderr.strip()}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", default="a", choices=["a", "b"])
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--iters", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gptlab", default=os.path.join(ROOT, "out", "gptlab"))
+    a = ap.parse_args()
+    iters = a.iters or (40 if a.config == "a" else 8)
+    warm = 5 if a.config == "a" else 2
+    ours = [a.gptlab, "bench", "--preset", a.config, "--dtype", a.dtype, "--iters", str(iters), "--warmup", str(warm),
+            "--threads", str(a.threads), "--json"]
+    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    env.pop("OPENBLAS_CORETYPE", None)
+    ref = ["/usr/bin/python3", REF, "--config", a.config, "--iters", str(iters), "--warmup", str(warm), "--threads", str(a.threads)]
+    have_ref = os.path.exists(REF)
+    if not have_ref:
+        print(f"note: {REF} not found: timing GptLab alone")
+    rows = []
+    for r in range(a.rounds):
+        g = run(ours)
+        p = run(ref, env) if have_ref else None
+        rows.append((g, p))
+        line = f"round {r + 1}: gptlab {g['ms_per_iter']:.1f} ms ({g['tokens_per_s']:.0f} tok/s)"
+        if p:
+            line += f"  pytorch {p['ms_per_iter']:.1f} ms ({p['tokens_per_s']:.0f} tok/s)  ratio {g['tokens_per_s'] / p['tokens_per_s']:.2f}x"
+        print(line, flush=True)
+    med = lambda xs: statistics.median(xs)
+    summary = {"config": a.config, "dtype": a.dtype, "threads": a.threads, "rounds": a.rounds,
+               "gptlab_ms": med([g["ms_per_iter"] for g, _ in rows]),
+               "gptlab_forward_ms": med([g["forward_ms"] for g, _ in rows]),
+               "gptlab_backward_ms": med([g["backward_ms"] for g, _ in rows]),
+               "gptlab_optimizer_ms": med([g["optimizer_ms"] for g, _ in rows]),
+               "gptlab_mfu": med([g["mfu"] for g, _ in rows]), "gptlab_peak_rss_mb": max(g["peak_rss_mb"] for g, _ in rows)}
+    if have_ref:
+        summary.update({"pytorch_ms": med([p["ms_per_iter"] for _, p in rows]),
+                        "pytorch_forward_ms": med([p["forward_ms"] for _, p in rows]),
+                        "pytorch_backward_ms": med([p["backward_ms"] for _, p in rows]),
+                        "pytorch_optimizer_ms": med([p["optimizer_ms"] for _, p in rows]),
+                        "speed_ratio_median": med([g["tokens_per_s"] / p["tokens_per_s"] for g, p in rows])})
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
