@@ -37,5 +37,6 @@ public sealed record RunStatus
     public DateTime Started { get; init; }
     public DateTime Updated { get; init; }
     public int Step { get; init; }
+    public long? Parameters { get; init; }
     public string? Message { get; init; }
 }

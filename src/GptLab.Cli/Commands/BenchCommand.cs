@@ -21,7 +21,10 @@ internal static class BenchCommand
         var sets = new Option<string[]>("--set") { Description = "override any config key" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var generate = new Option<int?>("--generate") { Description = "instead: time generating N tokens with and without the KV cache" };
-        var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS).") { preset, dtype, iters, warmup, threads, vocab, sets, json, generate };
+        var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS); `bench prepare` and `bench bpe` time the data path.")
+        {
+            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, PrepareBenchCommand(), BpeBenchCommand(),
+        };
         cmd.SetAction(p =>
         {
             string name = p.GetValue(preset)!;
@@ -58,6 +61,72 @@ internal static class BenchCommand
         });
         return cmd;
     }
+
+    private static Command PrepareBenchCommand()
+    {
+        var mb = new Option<double>("--mb") { Description = "size of the corpus: Tiny Shakespeare repeated", DefaultValueFactory = _ => 50 };
+        var tokenizers = new Option<string>("--tokenizers") { Description = "comma-separated", DefaultValueFactory = _ => "char,gpt2" };
+        var json = new Option<bool>("--json") { Description = "print JSON lines" };
+        var cmd = new Command("prepare", "Time `gptlab prepare` (MB/s) per tokenizer on the bundled text repeated to --mb.") { mb, tokenizers, json };
+        cmd.SetAction(p =>
+        {
+            string file = Path.Combine(Path.GetTempPath(), $"gptlab-bench-{Environment.ProcessId}.txt");
+            try
+            {
+                Data.DataBenchmarks.WriteRepeatedShakespeare(file, p.GetValue(mb));
+                foreach (var tok in p.GetValue(tokenizers)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var r = Data.DataBenchmarks.Prepare(file, tok);
+                    Console.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(r, Json.Line)
+                        : $"prepare {r.Tokenizer}: {r.Megabytes:0.0} MB in {r.Seconds:0.0} s = {r.MegabytesPerS:0.0} MB/s, {r.Tokens:N0} tokens, peak RSS {r.PeakRssMb:0} MiB");
+                }
+            }
+            finally { File.Delete(file); }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command BpeBenchCommand()
+    {
+        var mb = new Option<double>("--mb") { Description = "training corpus: Tiny Shakespeare repeated to this size", DefaultValueFactory = _ => 100 };
+        var vocabs = new Option<string>("--vocab") { Description = "comma-separated vocabulary sizes to train on the repeated text", DefaultValueFactory = _ => "4096,16384" };
+        var heldOut = new Option<string?>("--stories") { Description = "a TinyStories-style file (<|endoftext|> lines): train on 90% of stories, report tokens/char on the rest" };
+        var storyVocabs = new Option<string>("--stories-vocab") { Description = "vocabulary sizes for --stories", DefaultValueFactory = _ => "4096,8192,16384" };
+        var json = new Option<bool>("--json") { Description = "print JSON lines" };
+        var cmd = new Command("bpe", "Time BPE training (count + merge) and memory; tokens/char on held-out stories.") { mb, vocabs, heldOut, storyVocabs, json };
+        cmd.SetAction(p =>
+        {
+            void Print(Data.BpeBench r) => Console.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(r, Json.Line)
+                : $"bpe {r.VocabSize:N0} on {r.Megabytes:0.0} MB: count {r.CountSeconds:0.0} s, merges {r.MergeSeconds:0.0} s, peak RSS {r.PeakRssMb:0} MiB"
+                  + (r.HeldOutTokensPerChar is double t ? $", held-out {t:0.0000} tokens/char" : ""));
+            if (p.GetValue(mb) > 0)
+            {
+                string file = Path.Combine(Path.GetTempPath(), $"gptlab-bench-{Environment.ProcessId}.txt");
+                try
+                {
+                    Data.DataBenchmarks.WriteRepeatedShakespeare(file, p.GetValue(mb));
+                    var corpus = Data.CorpusSource.FromPath(file, null);
+                    foreach (int v in Ints(p.GetValue(vocabs)!))
+                        Print(Data.DataBenchmarks.Bpe(corpus.ReadPieces().Select(x => x.Text), new FileInfo(file).Length / 1e6, v));
+                }
+                finally { File.Delete(file); }
+            }
+            if (p.GetValue(heldOut) is string stories)
+            {
+                var docs = Data.CorpusSource.FromPath(stories, null).With(Data.DocumentMode.Separator, "<|endoftext|>", null).ReadPieces().Select(x => x.Text).ToList();
+                int cut = docs.Count * 9 / 10;
+                string held = string.Join("\n", docs.Skip(cut));
+                double trainMb = docs.Take(cut).Sum(d => (double)System.Text.Encoding.UTF8.GetByteCount(d)) / 1e6;
+                foreach (int v in Ints(p.GetValue(storyVocabs)!))
+                    Print(Data.DataBenchmarks.Bpe(docs.Take(cut), trainMb, v, held));
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static IEnumerable<int> Ints(string s) => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse);
 
     private static string Alias(string name) => name switch { "a" => "shakespeare-char-cpu", "b" => "shakespeare-char", _ => name };
 

@@ -30,9 +30,10 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" };
         var peak = new Option<double?>("--peak-flops") { Description = "FLOP/s to compute MFU against (default: measured once)" };
         var samples = new Option<int>("--samples") { Description = "samples printed at the end", DefaultValueFactory = _ => 2 };
+        var tensorboard = new Option<bool>("--tensorboard") { Description = "also write TensorBoard event files to <run>/tensorboard" };
         var cmd = new Command("train", "Train a GPT: nanoGPT's train.py, with checkpoints, resume and a live display.")
         {
-            preset, configFile, data, sets, outDir, resume, threads, peak, samples,
+            preset, configFile, data, sets, outDir, resume, threads, peak, samples, tensorboard,
         };
         cmd.SetAction(p =>
         {
@@ -40,14 +41,15 @@ internal static class TrainCommand
             if (p.GetValue(threads) is int t) extra.Add($"threads={t}");
             if (p.GetValue(peak) is double pf) extra.Add($"peak_flops={pf}");
             if (p.GetValue(data) is string d) extra.Add($"dataset={d}");
+            bool tb = p.GetValue(tensorboard);
             return p.GetValue(resume) is string r
-                ? Resume(r, extra, p.GetValue(samples))
-                : Fresh(p.GetValue(preset), p.GetValue(configFile), extra, p.GetValue(outDir), p.GetValue(samples));
+                ? Resume(r, extra, p.GetValue(samples), tb)
+                : Fresh(p.GetValue(preset), p.GetValue(configFile), extra, p.GetValue(outDir), p.GetValue(samples), tb);
         });
         return cmd;
     }
 
-    private static int Fresh(string? preset, string? configFile, List<string> sets, string? outDir, int samples)
+    private static int Fresh(string? preset, string? configFile, List<string> sets, string? outDir, int samples, bool tensorboard)
     {
         if (preset != null && configFile != null) throw new GptLabException("give --preset or --config, not both");
         string source = configFile ?? preset ?? "shakespeare-char-cpu";
@@ -61,10 +63,10 @@ internal static class TrainCommand
         run.Create();
         Json.Write(run.ConfigPath, config);
         Json.Write(Path.Combine(run.Path, "preset.json"), new { preset = source });
-        return Train(config, dataset, run, null, samples);
+        return Train(config, dataset, run, null, samples, tensorboard);
     }
 
-    private static int Resume(string dir, List<string> sets, int samples)
+    private static int Resume(string dir, List<string> sets, int samples, bool tensorboard)
     {
         var run = new RunDirectory(dir);
         if (!run.Exists) throw new GptLabException($"{dir} is not a run folder (no config.json)");
@@ -84,30 +86,38 @@ internal static class TrainCommand
         run.TruncateAfter(manifest.Step, keepEvalAtStep: manifest.LastEvalStep == manifest.Step);
         Json.Write(run.ConfigPath, config);
         AnsiConsole.MarkupLineInterpolated($"resuming [bold]{run.Name}[/] at step {manifest.Step:N0}");
-        return Train(config, dataset, run, run.LastCheckpoint, samples);
+        return Train(config, dataset, run, run.LastCheckpoint, samples, tensorboard);
     }
 
-    private static int Train(TrainConfig config, Data.Dataset dataset, RunDirectory run, string? resumeFrom, int samples)
+    private static int Train(TrainConfig config, Data.Dataset dataset, RunDirectory run, string? resumeFrom, int samples, bool tensorboard)
     {
         using var cts = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
         var started = DateTime.UtcNow;
-        run.WriteStatus(new RunStatus { State = "running", Pid = Environment.ProcessId, Host = Environment.MachineName, Started = started, Updated = started });
-        TrainResult result;
         using var trainer = new Trainer(config, dataset, run, resumeFrom);
+        long parameters = trainer.Model.NumParams();
+        RunStatus Status(string state, int step, string? message = null) => new()
+        {
+            State = state, Pid = Environment.ProcessId, Host = Environment.MachineName, Started = started, Updated = DateTime.UtcNow,
+            Step = step, Parameters = parameters, Message = message,
+        };
+        run.WriteStatus(Status("running", trainer.Step));
+        TrainResult result;
         try
         {
             var display = new TrainDisplay(trainer.MaxIters, run.Path);
-            result = display.Run(observers => trainer.Run([.. observers, new StatusObserver(run, started)], cts.Token));
+            List<ITrainingObserver> extra = [new StatusObserver(run, s => Status("running", s))];
+            if (tensorboard) extra.Add(new TensorBoardObserver(Path.Combine(run.Path, "tensorboard")));
+            result = display.Run(observers => trainer.Run([.. observers, .. extra], cts.Token));
         }
         catch (Exception e)
         {
-            run.WriteStatus(new RunStatus { State = "failed", Pid = Environment.ProcessId, Host = Environment.MachineName, Started = started, Updated = DateTime.UtcNow, Step = trainer.Step, Message = e.Message });
+            run.WriteStatus(Status("failed", trainer.Step, e.Message));
             throw;
         }
         string state = result.Outcome == TrainOutcome.Finished ? "finished" : "stopped";
-        run.WriteStatus(new RunStatus { State = state, Pid = Environment.ProcessId, Host = Environment.MachineName, Started = started, Updated = DateTime.UtcNow, Step = result.Step });
+        run.WriteStatus(Status(state, result.Step));
         AnsiConsole.MarkupLineInterpolated(
             $"[green]{state}[/] at step {result.Step:N0}: best val loss {result.BestValLoss:0.0000}, {result.WallS:0.0} s — {run.Path}");
         if (result.Outcome == TrainOutcome.Finished && samples > 0 && !config.EvalOnly)
@@ -116,9 +126,8 @@ internal static class TrainCommand
     }
 
     /// <summary>Keeps status.json's step fresh (a heartbeat for `gptlab runs`).</summary>
-    private sealed class StatusObserver(RunDirectory run, DateTime started) : ITrainingObserver
+    private sealed class StatusObserver(RunDirectory run, Func<int, RunStatus> status) : ITrainingObserver
     {
-        public void OnEval(MetricRecord eval) =>
-            run.WriteStatus(new RunStatus { State = "running", Pid = Environment.ProcessId, Host = Environment.MachineName, Started = started, Updated = DateTime.UtcNow, Step = eval.Step });
+        public void OnEval(MetricRecord eval) => run.WriteStatus(status(eval.Step));
     }
 }

@@ -9,7 +9,7 @@ public static class PeakFlops
     private static readonly Dictionary<(ScalarType, int), double> Cache = [];
 
     /// <summary>Best FLOP/s of an n×n×n matmul over a few repetitions.</summary>
-    public static double Measure(ScalarType dtype, int n = 1024, int reps = 6)
+    public static double Measure(ScalarType dtype, int n = 2048, int reps = 8)
     {
         var key = (dtype, get_num_threads());
         lock (Cache)
@@ -18,7 +18,7 @@ public static class PeakFlops
             using var scope = NewDisposeScope();
             var a = randn(n, n).to(dtype);
             var b = randn(n, n).to(dtype);
-            a.matmul(b);   // warm-up
+            for (int w = 0; w < 3; w++) a.matmul(b).Dispose();   // warm-up: threads spun up, caches and pages touched
             double best = double.MaxValue;
             for (int i = 0; i < reps; i++)
             {

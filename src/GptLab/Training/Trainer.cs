@@ -171,7 +171,7 @@ public sealed class Trainer : IDisposable
         for (int micro = 0; micro < accum; micro++)
         {
             var (x, y) = trainBatches.Next();
-            var logits = model.forward(x);
+            var logits = RealVocab(model.forward(x), loss.Kind != LossKind.CrossEntropy);
             var l = LossFunctions.Compute(logits, y, loss) / accum;
             l.backward();
             total = total is null ? l.detach() : total + l.detach();
@@ -181,6 +181,14 @@ public sealed class Trainer : IDisposable
         optimizer.ZeroGrad();
         return total!.item<float>();
     }
+
+    /// <summary>
+    /// The logits of the tokenizer's real vocabulary, without the padding up to a multiple of 64. Cross-entropy
+    /// trains fine over the padded vocabulary (the padding ids never occur, as in nanoGPT), but the square losses
+    /// and any NLL we report must see only real classes: C in squentropy's 1/(C−1) is the real vocabulary.
+    /// </summary>
+    private Tensor RealVocab(Tensor logits, bool narrow) =>
+        narrow && logits.shape[^1] > data.Tokenizer.VocabSize ? logits.narrow(-1, 0, data.Tokenizer.VocabSize) : logits;
 
     /// <summary>nanoGPT's estimate_loss: mean loss over eval_iters random batches of each split. The batches come
     /// from their own generator (seeded by the seed and step), so evaluating never disturbs training.</summary>
@@ -198,9 +206,9 @@ public sealed class Trainer : IDisposable
                 {
                     using var scope = NewDisposeScope();
                     var (x, y) = batches.Next();
-                    var logits = model.forward(x);
-                    sum += LossFunctions.Compute(logits, y, loss).item<float>();
-                    if (alsoNll) sumNll += loss.Kind == LossKind.CrossEntropy ? 0 : LossFunctions.TokenNll(logits, y).mean().item<float>();
+                    var full = model.forward(x);
+                    sum += LossFunctions.Compute(RealVocab(full, loss.Kind != LossKind.CrossEntropy), y, loss).item<float>();
+                    if (alsoNll) sumNll += loss.Kind == LossKind.CrossEntropy ? 0 : LossFunctions.TokenNll(RealVocab(full, true), y).mean().item<float>();
                 }
                 nll = loss.Kind == LossKind.CrossEntropy ? sum / config.EvalIters : sumNll / config.EvalIters;
                 return sum / config.EvalIters;

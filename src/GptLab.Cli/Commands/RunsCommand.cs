@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GptLab.Checkpoints;
+using GptLab.IO;
+using GptLab.Runs;
+using GptLab.Training;
+using Spectre.Console;
+
+namespace GptLab.Cli.Commands;
+
+/// <summary><c>gptlab runs</c> and <c>gptlab runs show NAME</c>.</summary>
+internal static class RunsCommand
+{
+    public static Command Create()
+    {
+        var root = new Option<string>("--root") { Description = "folder holding the runs", DefaultValueFactory = _ => "runs" };
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var name = new Argument<string>("name") { Description = "a run name under --root, or a run folder" };
+        var show = new Command("show", "Show one run: config changes against its preset, last metrics, checkpoints.") { name, root };
+        show.SetAction(p => Show(p.GetValue(name)!, p.GetValue(root)!));
+        var cmd = new Command("runs", "List runs: status, steps, tokens, best val loss, perplexity, parameters, wall time.") { root, json, show };
+        cmd.SetAction(p =>
+        {
+            var runs = RunSummary.Scan(p.GetValue(root)!);
+            if (p.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(runs, Json.Options));
+                return 0;
+            }
+            if (runs.Count == 0)
+            {
+                Console.WriteLine($"no runs under {p.GetValue(root)}");
+                return 0;
+            }
+            var t = new Table().Border(TableBorder.Rounded).AddColumns("run", "status", "steps", "tokens", "best val loss", "perplexity", "parameters", "wall", "started");
+            foreach (var r in runs)
+                t.AddRow(Markup.Escape(r.Name), Color(r.Status), $"{r.Steps:N0}", $"{r.Tokens:N0}", r.BestValLoss?.ToString("0.0000") ?? "–",
+                    r.Perplexity?.ToString("0.00") ?? "–", r.Parameters is long n ? $"{n / 1e6:0.00}M" : "–", $"{r.WallS:0} s",
+                    r.Started?.ToLocalTime().ToString("yyyy-MM-dd HH:mm") ?? "–");
+            AnsiConsole.Write(t);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static string Color(string status) => status switch
+    {
+        "running" => "[blue]running[/]",
+        "finished" => "[green]finished[/]",
+        "failed" => "[red]failed[/]",
+        _ => $"[yellow]{status}[/]",
+    };
+
+    private static int Show(string name, string root)
+    {
+        var run = new RunDirectory(Directory.Exists(name) ? name : Path.Combine(root, name));
+        if (!run.Exists) throw new GptLabException($"no run '{name}' (looked in {run.Path})");
+        var summary = RunSummary.Read(run);
+        AnsiConsole.MarkupLineInterpolated($"[bold]{run.Path}[/] — {summary.Status}, {summary.Steps:N0} steps, best val loss {summary.BestValLoss?.ToString("0.0000") ?? "–"}");
+        var config = JsonNode.Parse(File.ReadAllText(run.ConfigPath))!.AsObject();
+        string preset = File.Exists(Path.Combine(run.Path, "preset.json"))
+            ? JsonNode.Parse(File.ReadAllText(Path.Combine(run.Path, "preset.json")))?["preset"]?.GetValue<string>() ?? "" : "";
+        JsonObject baseline;
+        try
+        {
+            baseline = JsonSerializer.SerializeToNode(preset.Length > 0 ? ConfigResolver.Resolve([ConfigResolver.LoadPreset(preset)], []) : new TrainConfig(), Json.Options)!.AsObject();
+        }
+        catch (GptLabException) { baseline = JsonSerializer.SerializeToNode(new TrainConfig(), Json.Options)!.AsObject(); preset = ""; }
+        var diff = new Table().Border(TableBorder.Simple).AddColumns("key", preset.Length > 0 ? $"preset {preset}" : "default", "this run");
+        foreach (var (key, b, v) in RunSummary.Diff(baseline, config)) diff.AddRow(key, Markup.Escape(b ?? "–"), Markup.Escape(v ?? "–"));
+        diff.Title = new TableTitle("config changes");
+        AnsiConsole.Write(diff);
+        var metrics = run.ReadMetrics();
+        var last = new Table().Border(TableBorder.Simple).AddColumns("kind", "step", "loss", "train loss", "val loss", "lr", "tokens/s");
+        foreach (var m in new[] { metrics.LastOrDefault(m => m.Kind == "train"), metrics.LastOrDefault(m => m.Kind == "eval") }.OfType<MetricRecord>())
+            last.AddRow(m.Kind, $"{m.Step:N0}", m.Loss?.ToString("0.0000") ?? "", m.TrainLoss?.ToString("0.0000") ?? "", m.ValLoss?.ToString("0.0000") ?? "", m.Lr?.ToString("0.0e+00") ?? "", m.TokensPerS?.ToString("N0") ?? "");
+        last.Title = new TableTitle("last metrics");
+        AnsiConsole.Write(last);
+        foreach (var (kind, dir) in new[] { ("best", run.BestCheckpoint), ("last", run.LastCheckpoint) })
+        {
+            if (!CheckpointStore.Exists(dir)) { Console.WriteLine($"{kind}: none"); continue; }
+            var m = CheckpointStore.ReadManifest(dir);
+            Console.WriteLine($"{kind}: {dir} (step {m.Step:N0}, best val loss {m.BestValLoss:0.0000})");
+        }
+        return 0;
+    }
+}

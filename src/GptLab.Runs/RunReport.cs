@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using GptLab.Runs.Charts;
+
+namespace GptLab.Runs;
+
+/// <summary>
+/// Turns one or more run folders into charts (PNG), report.md and a self-contained report.html (images inlined).
+/// Several runs are overlaid, one colour per run.
+/// </summary>
+public static class RunReport
+{
+    public sealed record Chart(string File, string Title);
+
+    public static IReadOnlyList<Chart> Charts(IReadOnlyList<RunDirectory> runs, string outDir)
+    {
+        Directory.CreateDirectory(outDir);
+        var data = runs.Select(r => (Run: r, Metrics: r.ReadMetrics())).ToList();
+        bool many = runs.Count > 1;
+        string Label(RunDirectory r, string what) => many ? $"{r.Name} {what}" : what;
+        var charts = new List<Chart>();
+
+        void Add(string file, string title, string x, string y, IEnumerable<Series> series, bool? log = null)
+        {
+            var list = series.Where(s => s.X.Length > 0).ToList();
+            if (list.Count == 0) return;
+            var all = list.SelectMany(s => s.Y).Where(v => v > 0 && double.IsFinite(v)).ToArray();
+            bool logY = log ?? (all.Length > 1 && all.Max() / all.Min() > 10);
+            LineChart.Save(Path.Combine(outDir, file), title, x, y, list, logY);
+            charts.Add(new Chart(file, title));
+        }
+
+        static Series S(string name, IEnumerable<MetricRecord> ms, Func<MetricRecord, double> x, Func<MetricRecord, double?> y)
+        {
+            var pts = ms.Select(m => (X: x(m), Y: y(m))).Where(p => p.Y is double v && double.IsFinite(v)).ToArray();
+            return new Series(name, pts.Select(p => p.X).ToArray(), pts.Select(p => p.Y!.Value).ToArray());
+        }
+
+        IEnumerable<Series> Losses(Func<MetricRecord, double> x) => data.SelectMany(d => new[]
+        {
+            S(Label(d.Run, "train (step)"), d.Metrics.Where(m => m.Kind == "train"), x, m => m.Loss),
+            S(Label(d.Run, "train (eval)"), d.Metrics.Where(m => m.Kind == "eval"), x, m => m.TrainLoss),
+            S(Label(d.Run, "val"), d.Metrics.Where(m => m.Kind == "eval"), x, m => m.ValLoss),
+        });
+
+        Add("loss_vs_step.png", "Loss by step", "step", "loss (nats/token)", Losses(m => m.Step));
+        Add("loss_vs_tokens.png", "Loss by tokens seen", "tokens", "loss (nats/token)", Losses(m => m.Tokens));
+        Add("lr.png", "Learning rate", "step", "learning rate", data.Select(d => S(Label(d.Run, "lr"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.Lr)), false);
+        Add("grad_norm.png", "Gradient norm (before clipping)", "step", "global L2 norm", data.Select(d => S(Label(d.Run, "grad norm"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.GradNorm)));
+        Add("tokens_per_s.png", "Training throughput", "step", "tokens / s", data.Select(d => S(Label(d.Run, "tokens/s"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.TokensPerS)), false);
+        Add("ms_per_step.png", "Time per step", "step", "ms / step", data.Select(d => S(Label(d.Run, "ms/step"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.MsPerStep)), false);
+        Add("mfu.png", "Model FLOPs utilisation", "step", "MFU (%)", data.Select(d => S(Label(d.Run, "MFU"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.Mfu * 100)), false);
+        return charts;
+    }
+
+    /// <summary>Writes the charts, report.md and report.html into <paramref name="outDir"/>; returns report.md's path.</summary>
+    public static string Write(IReadOnlyList<RunDirectory> runs, string outDir)
+    {
+        if (runs.Count == 0) throw new GptLabException("give at least one run folder");
+        foreach (var r in runs)
+            if (!r.Exists) throw new GptLabException($"{r.Path} is not a run folder (no config.json)");
+        var charts = Charts(runs, outDir);
+        var summaries = runs.Select(RunSummary.Read).ToList();
+        var inv = CultureInfo.InvariantCulture;
+        string title = runs.Count == 1 ? $"Run {runs[0].Name}" : $"Runs: {string.Join(", ", runs.Select(r => r.Name))}";
+
+        var md = new StringBuilder($"# {title}\n\n");
+        md.Append("| run | status | steps | tokens | best val loss | perplexity | wall time |\n|---|---|---:|---:|---:|---:|---:|\n");
+        foreach (var s in summaries)
+            md.Append(string.Create(inv, $"| {s.Name} | {s.Status} | {s.Steps:N0} | {s.Tokens:N0} | {Fmt(s.BestValLoss, "0.0000")} | {Fmt(s.Perplexity, "0.00")} | {s.WallS:0.0} s |\n"));
+        foreach (var c in charts) md.Append($"\n## {c.Title}\n\n![{c.Title}]({c.File})\n");
+        foreach (var r in runs)
+        {
+            var samples = r.ReadSamples();
+            if (samples.Count == 0) continue;
+            md.Append($"\n## Generated text at each loss level{(runs.Count > 1 ? $": {r.Name}" : "")}\n\n| step | val loss | sample |\n|---:|---:|---|\n");
+            foreach (var s in samples)
+                md.Append(string.Create(inv, $"| {s.Step:N0} | {Fmt(s.ValLoss, "0.000")} | {MarkdownCell(s.Text)} |\n"));
+        }
+        string mdPath = Path.Combine(outDir, "report.md");
+        File.WriteAllText(mdPath, md.ToString());
+
+        var html = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+            .Append(WebUtility.HtmlEncode(title)).Append("</title><style>")
+            .Append("body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}")
+            .Append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}")
+            .Append("td.num{text-align:right}pre{margin:0;white-space:pre-wrap;font-size:12px}img{max-width:100%}")
+            .Append("</style></head><body>\n<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n<table><tr><th>run</th><th>status</th><th>steps</th><th>tokens</th><th>best val loss</th><th>perplexity</th><th>wall time</th></tr>\n");
+        foreach (var s in summaries)
+            html.Append(string.Create(inv, $"<tr><td>{WebUtility.HtmlEncode(s.Name)}</td><td>{s.Status}</td><td class=\"num\">{s.Steps:N0}</td><td class=\"num\">{s.Tokens:N0}</td><td class=\"num\">{Fmt(s.BestValLoss, "0.0000")}</td><td class=\"num\">{Fmt(s.Perplexity, "0.00")}</td><td class=\"num\">{s.WallS:0.0} s</td></tr>\n"));
+        html.Append("</table>\n");
+        foreach (var c in charts)
+            html.Append($"<h2>{WebUtility.HtmlEncode(c.Title)}</h2>\n<img alt=\"{WebUtility.HtmlEncode(c.Title)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(Path.Combine(outDir, c.File)))}\">\n");
+        foreach (var r in runs)
+        {
+            var samples = r.ReadSamples();
+            if (samples.Count == 0) continue;
+            html.Append($"<h2>Generated text at each loss level{(runs.Count > 1 ? $": {WebUtility.HtmlEncode(r.Name)}" : "")}</h2>\n<table><tr><th>step</th><th>val loss</th><th>sample</th></tr>\n");
+            foreach (var s in samples)
+                html.Append(string.Create(inv, $"<tr><td class=\"num\">{s.Step:N0}</td><td class=\"num\">{Fmt(s.ValLoss, "0.000")}</td><td><pre>{WebUtility.HtmlEncode(s.Text)}</pre></td></tr>\n"));
+            html.Append("</table>\n");
+        }
+        html.Append("</body></html>\n");
+        File.WriteAllText(Path.Combine(outDir, "report.html"), html.ToString());
+        return mdPath;
+    }
+
+    private static string Fmt(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
+
+    private static string MarkdownCell(string text)
+    {
+        string t = text.Length > 300 ? text[..300] + "…" : text;
+        return "<code>" + WebUtility.HtmlEncode(t).Replace("|", "&#124;").Replace("\r", "").Replace("\n", "↵ ") + "</code>";
+    }
+}
