@@ -10,6 +10,7 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(SweepCommand.Create());
 root.Subcommands.Add(RunsCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

@@ -21,9 +21,10 @@ internal static class BenchCommand
         var sets = new Option<string[]>("--set") { Description = "override any config key" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var generate = new Option<int?>("--generate") { Description = "instead: time generating N tokens with and without the KV cache" };
+        var rssAt = new Option<string?>("--rss-at") { Description = "record resident memory after these iterations (comma-separated, counting warm-up)" };
         var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS); `bench prepare` and `bench bpe` time the data path.")
         {
-            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, PrepareBenchCommand(), BpeBenchCommand(),
+            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, rssAt, PrepareBenchCommand(), BpeBenchCommand(),
         };
         cmd.SetAction(p =>
         {
@@ -39,7 +40,8 @@ internal static class BenchCommand
                     $"{name}: {n} new tokens — KV cache {g.CachedTokensPerS:N0} tok/s, no cache {g.UncachedTokensPerS:N0} tok/s ({g.CachedTokensPerS / g.UncachedTokensPerS:0.0}×), same tokens: {g.SameTokens}");
                 return 0;
             }
-            var r = Benchmark.Run(name, config, p.GetValue(vocab), p.GetValue(iters), p.GetValue(warmup));
+            var rss = p.GetValue(rssAt) is string at ? Ints(at).ToHashSet() : null;
+            var r = Benchmark.Run(name, config, p.GetValue(vocab), p.GetValue(iters), p.GetValue(warmup), null, rss);
             if (p.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(r, Json.Line));
@@ -56,6 +58,7 @@ internal static class BenchCommand
             table.AddRow("MFU", $"{r.Mfu * 100:0.0}% of {r.PeakFlops / 1e9:0} GFLOP/s (measured {r.Dtype} matmul)");
             table.AddRow("peak RSS", $"{r.PeakRssMb:0} MiB");
             table.AddRow("MKL shim", r.MklShim ? "loaded" : TorchRuntime.MklShimNote ?? "no");
+            if (r.Rss is { Count: > 0 } points) table.AddRow("RSS", string.Join(", ", points.Select(x => $"{x.RssMb:0} MiB at iter {x.Iter:N0}")));
             AnsiConsole.Write(table);
             return 0;
         });
@@ -119,7 +122,10 @@ internal static class BenchCommand
                 string held = string.Join("\n", docs.Skip(cut));
                 double trainMb = docs.Take(cut).Sum(d => (double)System.Text.Encoding.UTF8.GetByteCount(d)) / 1e6;
                 foreach (int v in Ints(p.GetValue(storyVocabs)!))
-                    Print(Data.DataBenchmarks.Bpe(docs.Take(cut), trainMb, v, held));
+                {
+                    try { Print(Data.DataBenchmarks.Bpe(docs.Take(cut), trainMb, v, held)); }
+                    catch (GptLabException e) { Console.WriteLine($"bpe {v:N0} on {trainMb:0.0} MB: {e.Message}"); }
+                }
             }
             return 0;
         });

@@ -27,7 +27,11 @@ public sealed record BenchResult
     public double PeakRssMb { get; init; }
     public double FinalLoss { get; init; }
     public bool MklShim { get; init; }
+    public IReadOnlyList<RssPoint>? Rss { get; init; }   // resident memory at chosen iterations (--rss-at)
 }
+
+/// <summary>Resident memory after an iteration.</summary>
+public sealed record RssPoint(int Iter, double RssMb);
 
 /// <summary>Generation speed with and without the KV cache.</summary>
 public sealed record GenerationBench(string Preset, int Tokens, int BlockSize, double CachedTokensPerS, double UncachedTokensPerS, bool SameTokens);
@@ -36,7 +40,7 @@ public sealed record GenerationBench(string Preset, int Tokens, int BlockSize, d
 /// shared/bench/torch_reference.py, on random tokens or a dataset's windows.</summary>
 public static class Benchmark
 {
-    public static BenchResult Run(string name, TrainConfig config, int vocab, int iters, int warmup, TokenShard? data = null)
+    public static BenchResult Run(string name, TrainConfig config, int vocab, int iters, int warmup, TokenShard? data = null, IReadOnlyCollection<int>? rssAt = null)
     {
         TorchRuntime.Initialize(config.EffectiveThreads);
         random.manual_seed(config.Seed);
@@ -66,6 +70,7 @@ public static class Benchmark
             var batches = new BatchSource(data, config.BatchSize, config.BlockSize, false, 1);
             var fwd = new List<double>(); var bwd = new List<double>(); var opt = new List<double>(); var tot = new List<double>(); var dat = new List<double>();
             double last = 0;
+            var rss = new List<RssPoint>();
             var sw = new Stopwatch();
             for (int it = 0; it < warmup + iters; it++)
             {
@@ -88,6 +93,7 @@ public static class Benchmark
                     dat.Add(t0); fwd.Add(t1 - t0); bwd.Add(t2 - t1); opt.Add(t3 - t2); tot.Add(t3);
                 }
                 if (it == warmup + iters - 1) last = l.item<float>();
+                if (rssAt != null && rssAt.Contains(it + 1)) { GC.Collect(); rss.Add(new RssPoint(it + 1, RssMb())); }
             }
             double ms = Median(tot);
             double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32);
@@ -98,7 +104,7 @@ public static class Benchmark
                 BlockSize = config.BlockSize, Parameters = model.NumParams(), MsPerIter = ms, TokensPerS = tokens / (ms / 1000),
                 ForwardMs = Median(fwd), BackwardMs = Median(bwd), OptimizerMs = Median(opt), DataMs = Median(dat),
                 Mfu = model.FlopsPerIter(tokens) / (ms / 1000) / peak, PeakFlops = peak, PeakRssMb = PeakRssMb(), FinalLoss = last,
-                MklShim = TorchRuntime.MklShimLoaded,
+                MklShim = TorchRuntime.MklShimLoaded, Rss = rssAt is null ? null : rss,
             };
         }
         finally

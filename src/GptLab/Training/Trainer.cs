@@ -102,7 +102,7 @@ public sealed class Trainer : IDisposable
 
         while (true)
         {
-            if (step % config.EvalInterval == 0 && lastEvalStep != step)
+            if ((step % config.EvalInterval == 0 || step == maxIters) && lastEvalStep != step)
             {
                 var (trainLoss, valLoss, valNll) = EstimateLoss();
                 lastValLoss = valNll;

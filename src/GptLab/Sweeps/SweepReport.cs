@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GptLab.IO;
+using GptLab.Runs;
+using GptLab.Runs.Charts;
+
+namespace GptLab.Sweeps;
+
+/// <summary>
+/// `gptlab sweep report`: trials sorted by the metric (CSV + Markdown), the best configuration as a ready preset,
+/// and the charts — curves coloured by each hyperparameter, metric vs each hyperparameter, parallel coordinates,
+/// and importance for the metric and for training time.
+/// </summary>
+public static class SweepReport
+{
+    public sealed record Result(string Markdown, string Csv, string BestPreset, IReadOnlyList<string> Charts, IReadOnlyList<(string Name, double Metric, double Time)> Importance);
+
+    public static Result Write(string dir, string? outDir = null)
+    {
+        using var study = Study.Open(dir);
+        var spec = study.Spec();
+        var trials = study.Trials();
+        string reportDir = outDir ?? Path.Combine(dir, "report");
+        Directory.CreateDirectory(reportDir);
+        var inv = CultureInfo.InvariantCulture;
+        bool min = spec.Direction == "minimize";
+
+        // The latest phase each configuration reached is its result.
+        var final = trials.GroupBy(t => t.ConfigId).Select(g => g.OrderByDescending(t => t.Phase).First()).ToList();
+        var done = final.Where(t => t.Status == "done" && t.Metric is double m && double.IsFinite(m))
+            .OrderByDescending(t => t.Phase).ThenBy(t => min ? t.Metric : -t.Metric).ToList();
+        var names = spec.Parameters.Keys.Concat(done.SelectMany(t => t.Params.Values.Keys)).Distinct().ToList();
+
+        var csv = new StringBuilder("rank,config,phase,iters,status," + string.Join(",", names) + $",{spec.Metric},val_nll,wall_s,tokens_per_s\n");
+        var md = new StringBuilder($"# Sweep {Path.GetFileName(Path.GetFullPath(dir))}\n\n");
+        md.Append(string.Create(inv, $"{spec.Method} over {string.Join(", ", spec.Parameters.Keys)}; {final.Count} configurations, {trials.Count} trials in {spec.Phases.Count} phase(s); metric {spec.Metric} ({spec.Direction}).\n\n"));
+        md.Append("| rank | config | phase | iters | " + string.Join(" | ", names) + $" | {spec.Metric} | wall time | tokens/s |\n|" + string.Concat(Enumerable.Repeat("---|", 4 + names.Count + 3)) + "\n");
+        int rank = 0;
+        foreach (var t in done.Concat(final.Except(done)))
+        {
+            bool ok = done.Contains(t);
+            string vals = string.Join(",", names.Select(n => Val(t, n)));
+            csv.Append(string.Create(inv, $"{(ok ? ++rank : 0)},{t.ConfigId},{t.Phase},{t.Iters},{t.Status},{vals},{t.Metric:R},{t.ValNll:R},{t.WallS:R},{t.TokensPerS:R}\n"));
+            md.Append(string.Create(inv, $"| {(ok ? rank.ToString(inv) : "–")} | {t.ConfigId} | {t.Phase} | {t.Iters} | {string.Join(" | ", names.Select(n => Val(t, n)))} | {(ok ? t.Metric!.Value.ToString("0.0000", inv) : t.Status)} | {t.WallS ?? 0:0.0} s | {t.TokensPerS ?? 0:N0} |\n"));
+        }
+        File.WriteAllText(Path.Combine(reportDir, "trials.csv"), csv.ToString());
+
+        string bestPreset = Path.Combine(reportDir, "best.json");
+        if (done.Count > 0)
+        {
+            var best = done[0];
+            var config = spec.TrialConfig(best.Params, spec.Phases.Count - 1);
+            var node = JsonSerializer.SerializeToNode(config, Json.Options)!.AsObject();
+            var preset = new JsonObject { ["_comment"] = $"best of sweep {Path.GetFullPath(dir)}: config {best.ConfigId}, {spec.Metric} {best.Metric:0.0000}" };
+            foreach (var (k, v) in node) preset[k] = v?.DeepClone();
+            File.WriteAllText(bestPreset, preset.ToJsonString(Json.Options));
+            md.Append(string.Create(inv, $"\nBest: config {best.ConfigId} ({best.Params}), {spec.Metric} {best.Metric:0.0000} — ready preset: `best.json` (`gptlab train --config {bestPreset}`).\n"));
+        }
+
+        var charts = new List<string>();
+        var imp = new List<(string, double, double)>();
+        if (done.Count > 0)
+        {
+            // per-hyperparameter curves and scatter
+            var curves = done.Select(t => (t, Metrics: new RunDirectory(SweepWorker.TrialDir(dir, t.ConfigId)).ReadMetrics().Where(m => m.Kind == "eval" && m.ValNll is not null).ToList())).ToList();
+            var all = curves.SelectMany(c => c.Metrics.Select(m => m.ValNll!.Value)).Where(v => v > 0).ToList();
+            bool logY = all.Count > 1 && all.Max() / all.Min() > 10;
+            foreach (var n in names)
+            {
+                var (numeric, categories) = Encode(done, n);
+                bool logX = categories == null && numeric.All(v => v > 0) && numeric.Max() / numeric.Min() >= 100;
+                string curvesFile = $"curves_{Safe(n)}.png", scatterFile = $"{Safe(spec.Metric)}_vs_{Safe(n)}.png";
+                SweepCharts.CurvesByParameter(Path.Combine(reportDir, curvesFile), n,
+                    curves.Select((c, i) => (numeric[i], Val(c.t, n), c.Metrics.Select(m => (double)m.Step).ToArray(), c.Metrics.Select(m => m.ValNll!.Value).ToArray())).ToList(), logY);
+                SweepCharts.MetricVsParameter(Path.Combine(reportDir, scatterFile), n, spec.Metric, numeric, done.Select(t => t.Metric!.Value).ToArray(), categories, logX);
+                charts.Add(curvesFile);
+                charts.Add(scatterFile);
+            }
+            // parallel coordinates
+            var encoded = names.Select(n => Encode(done, n)).ToList();
+            var rows = done.Select((t, i) => encoded.Select(e => e.Numeric[i]).Append(t.Metric!.Value).ToArray()).ToList();
+            var labels = names.Select((n, j) => encoded[j].Categories is string[] c ? new[] { c[0], c[^1] } : new[] { encoded[j].Numeric.Min().ToString("G3", inv), encoded[j].Numeric.Max().ToString("G3", inv) })
+                .Append([done.Min(t => t.Metric!.Value).ToString("0.000", inv), done.Max(t => t.Metric!.Value).ToString("0.000", inv)]).ToList();
+            SweepCharts.ParallelCoordinates(Path.Combine(reportDir, "parallel_coordinates.png"), [.. names, spec.Metric], rows, labels, min);
+            charts.Add("parallel_coordinates.png");
+            // importance (log-scale features that span decades, such as the learning rate)
+            var features = done.Select((t, i) => encoded.Select(e => e.Categories == null && e.Numeric.All(v => v > 0) && e.Numeric.Max() / e.Numeric.Min() >= 100 ? Math.Log10(e.Numeric[i]) : e.Numeric[i]).ToArray()).ToList();
+            var forMetric = Importance.Compute(names, features, done.Select(t => t.Metric!.Value).ToList(), spec.Seed);
+            var forTime = Importance.Compute(names, features, done.Select(t => t.WallS ?? 0).ToList(), spec.Seed);
+            imp = names.Select((n, i) => (n, forMetric[i].Importance, forTime[i].Importance)).ToList();
+            if (done.Count >= 4)
+            {
+                SweepCharts.ImportanceBars(Path.Combine(reportDir, "importance.png"), names,
+                    [(spec.Metric, forMetric.Select(x => x.Importance).ToArray()), ("training time", forTime.Select(x => x.Importance).ToArray())]);
+                charts.Add("importance.png");
+                md.Append($"\n## Hyperparameter importance\n\n| hyperparameter | for {spec.Metric} | for training time |\n|---|---:|---:|\n");
+                foreach (var (n, m, t) in imp.OrderByDescending(x => x.Item2)) md.Append(string.Create(inv, $"| {n} | {m:P1} | {t:P1} |\n"));
+                md.Append("\n![importance](importance.png)\n");
+            }
+            md.Append("\n## Charts\n\n");
+            foreach (var c in charts.Where(c => c != "importance.png")) md.Append($"![{c}]({c})\n\n");
+        }
+        string mdPath = Path.Combine(reportDir, "trials.md");
+        File.WriteAllText(mdPath, md.ToString());
+        return new Result(mdPath, Path.Combine(reportDir, "trials.csv"), bestPreset, charts, imp);
+    }
+
+    private static string Val(Trial t, string name) => t.Params.Values.TryGetValue(name, out var v) && v != null ? v.ToJsonString().Trim('"') : "";
+
+    private static string Safe(string s) => new(s.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+
+    /// <summary>A hyperparameter as numbers: its value, or the index of its category when not numeric.</summary>
+    private static (double[] Numeric, string[]? Categories) Encode(IReadOnlyList<Trial> trials, string name)
+    {
+        var raw = trials.Select(t => t.Params.Values.GetValueOrDefault(name)).ToList();
+        if (raw.All(v => v is JsonValue jv && jv.TryGetValue(out double _)))
+            return (raw.Select(v => v!.GetValue<double>()).ToArray(), null);
+        var cats = raw.Select(v => v?.ToJsonString().Trim('"') ?? "").Distinct().Order().ToArray();
+        return (raw.Select(v => (double)Array.IndexOf(cats, v?.ToJsonString().Trim('"') ?? "")).ToArray(), cats);
+    }
+}

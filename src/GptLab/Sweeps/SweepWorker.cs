@@ -1,0 +1,104 @@
+using GptLab.Checkpoints;
+using GptLab.Data;
+using GptLab.IO;
+using GptLab.Runs;
+using GptLab.Training;
+
+namespace GptLab.Sweeps;
+
+/// <summary>
+/// Claims trials from a study and trains them until none are left. A trial is an ordinary run folder
+/// (<c>trials/NNNN</c>); a trial promoted to a longer phase resumes from its checkpoint, and so does one whose
+/// worker died mid-way.
+/// </summary>
+public sealed class SweepWorker(string dir, string workerId, int threads, Action<string>? log = null)
+{
+    public static string TrialDir(string sweepDir, int configId) => Path.Combine(sweepDir, "trials", configId.ToString("D4"));
+
+    /// <summary>Runs trials until the study has no work left or <paramref name="stop"/> fires; returns trials run.</summary>
+    public int Run(CancellationToken stop = default)
+    {
+        using var study = Study.Open(dir);
+        var spec = study.Spec();
+        var datasets = new Dictionary<string, Dataset>();
+        int count = 0;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var trial = study.Claim(workerId, spec);
+                if (trial is null)
+                {
+                    if (!study.HasWork(spec)) break;
+                    stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));   // others are running: a promotion may follow
+                    continue;
+                }
+                RunTrial(study, spec, trial, datasets, stop);
+                count++;
+            }
+        }
+        finally
+        {
+            foreach (var d in datasets.Values) d.Dispose();
+        }
+        return count;
+    }
+
+    private void RunTrial(Study study, SweepSpec spec, Trial trial, Dictionary<string, Dataset> datasets, CancellationToken stop)
+    {
+        log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase} ({trial.Iters} iters): {trial.Params}");
+        var run = new RunDirectory(TrialDir(dir, trial.ConfigId));
+        using var heartbeat = new Timer(_ =>
+        {
+            try { study.Heartbeat(trial.Id, workerId); }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException or InvalidOperationException) { }
+        }, null, TimeSpan.Zero, TimeSpan.FromSeconds(Math.Max(0.5, spec.HeartbeatTimeout / 4)));
+        try
+        {
+            var config = spec.TrialConfig(trial.Params, trial.Phase) with { Threads = threads };
+            if (!datasets.TryGetValue(config.Dataset, out var data)) datasets[config.Dataset] = data = Dataset.Open(config.Dataset);
+            string? resume = null;
+            if (CheckpointStore.Exists(run.LastCheckpoint))
+            {
+                var m = CheckpointStore.ReadManifest(run.LastCheckpoint);
+                if (m.Train.Seed == config.Seed && m.Step <= config.MaxIters) resume = run.LastCheckpoint;
+            }
+            if (resume is null)
+            {
+                AtomicDirectory.TryDelete(run.Path);   // a half-run first attempt without a checkpoint: start clean
+                run.Create();
+            }
+            else run.TruncateAfter(CheckpointStore.ReadManifest(resume).Step, CheckpointStore.ReadManifest(resume).LastEvalStep == CheckpointStore.ReadManifest(resume).Step);
+            Json.Write(run.ConfigPath, config);
+            var rec = new RecordingObserver();
+            TrainResult result;
+            using (var trainer = new Trainer(config, data, run, resume))
+            {
+                run.WriteStatus(new RunStatus { State = "running", Pid = Environment.ProcessId, Host = Environment.MachineName, Started = DateTime.UtcNow, Updated = DateTime.UtcNow, Step = trainer.Step, Parameters = trainer.Model.NumParams() });
+                result = trainer.Run([rec], stop);
+                run.WriteStatus(new RunStatus { State = result.Outcome == TrainOutcome.Finished ? "finished" : "stopped", Pid = Environment.ProcessId, Host = Environment.MachineName, Started = DateTime.UtcNow, Updated = DateTime.UtcNow, Step = result.Step, Parameters = trainer.Model.NumParams() });
+            }
+            if (result.Outcome == TrainOutcome.Stopped)
+            {
+                study.RequeueAllRunningOf(trial.Id, workerId);   // stopped by the user: another session continues it
+                return;
+            }
+            var evals = run.ReadMetrics().Where(m => m.Kind == "eval" && m.ValNll is not null).ToList();
+            double nll = evals.Count > 0 ? evals[^1].ValNll!.Value : double.NaN;
+            double metric = spec.Metric switch
+            {
+                "perplexity" => Math.Exp(nll),
+                "nats_per_char" => nll * data.Meta.Val.Tokens / Math.Max(1, data.Meta.Val.Chars),
+                _ => nll,
+            };
+            var speeds = rec.Steps.Where(s => s.TokensPerS is > 0).Select(s => s.TokensPerS!.Value).ToList();
+            study.Complete(trial.Id, workerId, metric, nll, result.WallS, speeds.Count > 0 ? Benchmark.Median(speeds) : 0);
+            log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase}: {spec.Metric} {metric:0.0000}");
+        }
+        catch (Exception e) when (e is GptLabException or IOException or InvalidOperationException or ArgumentException)
+        {
+            study.Fail(trial.Id, workerId, e.Message);
+            log?.Invoke($"[{workerId}] trial {trial.ConfigId} failed: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using GptLab.Sweeps;
+
+namespace GptLab.Tests.Sweeps;
+
+public class StudyTests
+{
+    [Fact]
+    public void Halving_promotes_exactly_the_top_trials()
+    {
+        using var dir = new TempDir();
+        var spec = SweepSpecTests.Spec("""{ "method": "halving", "phases": [ { "max_iters": 10 }, { "keep": 2, "max_iters": 30 } ], "parameters": { "dropout": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5] } }""");
+        using var study = Study.Create(dir.Path, spec);
+        var metrics = new Dictionary<int, double> { [0] = 3.0, [1] = 1.5, [2] = 2.5, [3] = 1.2, [4] = 2.0, [5] = 4.0 };
+        for (int i = 0; i < 6; i++)
+        {
+            var t = study.Claim("w", spec)!;
+            Assert.Equal(0, t.Phase);
+            study.Complete(t.Id, "w", metrics[t.ConfigId], metrics[t.ConfigId], 1, 1);
+        }
+        var p1 = new[] { study.Claim("w", spec)!, study.Claim("w", spec)! };
+        Assert.Null(study.Claim("w", spec));
+        Assert.All(p1, t => Assert.Equal(1, t.Phase));
+        Assert.All(p1, t => Assert.Equal(30, t.Iters));
+        Assert.Equal([1, 3], p1.Select(t => t.ConfigId).Order().ToArray());
+        foreach (var t in p1) study.Complete(t.Id, "w", 1, 1, 1, 1);
+        Assert.False(study.HasWork(spec));
+    }
+
+    [Fact]
+    public async Task Concurrent_workers_never_run_a_trial_twice_even_when_some_die()
+    {
+        for (int round = 0; round < 5; round++)
+        {
+            using var dir = new TempDir();
+            var spec = SweepSpecTests.Spec("""{ "heartbeat_timeout": 0.3, "max_attempts": 10, "parameters": { "learning_rate": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30] } }""");
+            Study.Create(dir.Path, spec).Dispose();
+            var completions = new ConcurrentBag<(long Trial, string Worker)>();
+            var rng = new Random(round);
+            var deathPlan = Enumerable.Range(0, 4).Select(_ => rng.Next(1, 8)).ToArray();   // each worker dies at a random claim
+            var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+            {
+                for (int life = 0; life < 3; life++)
+                {
+                    string name = $"w{w}-{life}";
+                    using var study = Study.Open(dir.Path);
+                    int claims = 0;
+                    while (study.HasWork(spec))
+                    {
+                        var t = study.Claim(name, spec);
+                        if (t is null) { Thread.Sleep(20); continue; }
+                        if (++claims == deathPlan[w] && life < 2) break;                  // dies holding the trial: no heartbeat, no result
+                        Thread.Sleep(rng.Next(0, 5));
+                        study.Heartbeat(t.Id, name);
+                        study.Complete(t.Id, name, 1, 1, 1, 1);
+                        completions.Add((t.Id, name));
+                    }
+                }
+            })).ToArray();
+            await Task.WhenAll(workers).WaitAsync(TimeSpan.FromMinutes(2));
+            using var check = Study.Open(dir.Path);
+            var trials = check.Trials();
+            Assert.All(trials, t => Assert.Equal("done", t.Status));
+            Assert.Equal(30, completions.Select(c => c.Trial).Distinct().Count());
+            Assert.Equal(30, completions.Count);                                        // nobody ran a trial another finished
+            Assert.Contains(trials, t => t.Attempts > 1);                                // dead workers' trials were re-queued
+        }
+    }
+
+    [Fact]
+    public void A_late_result_from_a_worker_that_lost_its_trial_is_ignored()
+    {
+        using var dir = new TempDir();
+        var spec = SweepSpecTests.Spec("""{ "heartbeat_timeout": 0.2, "parameters": { "dropout": [0.0] } }""");
+        using var study = Study.Create(dir.Path, spec);
+        var t = study.Claim("slow", spec)!;
+        Thread.Sleep(400);                                   // heartbeat stops: the trial is re-queued and taken over
+        var t2 = study.Claim("fast", spec)!;
+        Assert.Equal(t.Id, t2.Id);
+        study.Complete(t.Id, "slow", 9, 9, 1, 1);
+        study.Complete(t.Id, "fast", 1, 1, 1, 1);
+        Assert.Equal(1, study.Trials().Single().Metric);
+    }
+
+    [Fact]
+    public void Importance_ranks_a_planted_strong_parameter_first()
+    {
+        var rng = new Random(3);
+        var features = new List<double[]>();
+        var label = new List<double>();
+        for (int i = 0; i < 60; i++)
+        {
+            double a = rng.NextDouble(), b = rng.NextDouble(), c = rng.NextDouble();
+            features.Add([a, b, c]);
+            label.Add(0.1 * a + 5 * b + 0.05 * rng.NextDouble());
+        }
+        var imp = Importance.Compute(["weak", "strong", "noise"], features, label);
+        Assert.Equal("strong", imp.OrderByDescending(x => x.Importance).First().Name);
+        Assert.True(imp.Single(x => x.Name == "strong").Importance > 0.8);
+    }
+}

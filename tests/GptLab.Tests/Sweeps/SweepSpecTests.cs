@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using GptLab.Sweeps;
+
+namespace GptLab.Tests.Sweeps;
+
+public class SweepSpecTests
+{
+    internal static SweepSpec Spec(string json) => SweepSpec.Parse(JsonNode.Parse(json)!.AsObject());
+
+    [Fact]
+    public void Grid_is_the_product_of_the_lists()
+    {
+        var s = Spec("""{ "method": "grid", "parameters": { "learning_rate": [6e-6, 6e-4, 6e-2], "dropout": [0.0, 0.1, 0.2], "n_layer": [8, 12, 16] } }""");
+        var trials = s.Expand();
+        Assert.Equal(27, trials.Count);
+        Assert.Equal(27, trials.Select(t => t.ToJson()).Distinct().Count());
+    }
+
+    [Fact]
+    public void Constraints_filter_and_assignments_derive()
+    {
+        var s = Spec("""{ "parameters": { "n_embd": [64, 96, 128], "n_head": [2, 3, 4] }, "constraints": ["n_embd % n_head == 0", "n_embd / n_head >= 32"] }""");
+        var pairs = s.Expand().Select(t => (t.Values["n_embd"]!.GetValue<int>(), t.Values["n_head"]!.GetValue<int>())).ToHashSet();
+        Assert.Equal([(64, 2), (96, 2), (96, 3), (128, 2), (128, 4)], pairs.Order().ToArray());
+        var d = Spec("""{ "parameters": { "n_embd": [64, 128] }, "constraints": ["n_head = n_embd / 32"] }""");
+        Assert.Equal([2L, 4L], d.Expand().Select(t => t.Values["n_head"]!.GetValue<long>()).ToArray());
+    }
+
+    [Fact]
+    public void Random_sampling_is_reproducible_by_seed()
+    {
+        string json(int seed) => $$"""{ "method": "random", "max_trials": 8, "seed": {{seed}}, "parameters": { "learning_rate": { "log_uniform": [1e-4, 1e-2] }, "dropout": { "uniform": [0, 0.3] }, "n_layer": { "int": [1, 6] }, "pos_embedding": { "choice": ["learned", "rope"] } } }""";
+        var a = Spec(json(1)).Expand().Select(t => t.ToJson()).ToList();
+        Assert.Equal(8, a.Count);
+        Assert.Equal(a, Spec(json(1)).Expand().Select(t => t.ToJson()));
+        Assert.NotEqual(a, Spec(json(2)).Expand().Select(t => t.ToJson()));
+        Assert.All(Spec(json(1)).Expand(), t =>
+        {
+            double lr = t.Values["learning_rate"]!.GetValue<double>();
+            Assert.InRange(lr, 1e-4, 1e-2);
+            Assert.InRange(t.Values["n_layer"]!.GetValue<long>(), 1, 6);
+        });
+    }
+
+    [Fact]
+    public void Halving_phases_from_a_reduction_factor()
+    {
+        var s = Spec("""{ "method": "halving", "reduction_factor": 3, "min_iters": 100, "max_iters": 900, "parameters": { "dropout": [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] } }""");
+        Assert.Equal([100, 300, 900], s.Phases.Select(p => p.MaxIters).ToArray());
+        Assert.Equal(3, s.Keep(1, 9));
+        Assert.Equal(1, s.Keep(2, 3));
+        Assert.Equal(900, s.TrialConfig(s.Expand()[0], 0).LrDecayIters);   // one schedule over the whole budget
+    }
+
+    [Theory]
+    [InlineData("""{ "parameters": { "learning_rate": [1e-3] }, "bogus": 1 }""", "unknown key 'bogus'")]
+    [InlineData("""{ "parameters": { "learning_rate": [] } }""", "empty list")]
+    [InlineData("""{ "parameters": { "learning_rat": [1e-3] } }""", "not a config key")]
+    [InlineData("""{ "parameters": { "n_embd": [63] }, "constraints": ["n_embd % 2 == 0"] }""", "rule out every configuration")]
+    [InlineData("""{ "method": "random", "parameters": { "dropout": { "uniform": [0, 1] } } }""", "max_trials")]
+    [InlineData("""{ "parameters": { "dropout": { "gauss": [0, 1] } } }""", "unknown distribution")]
+    [InlineData("""{ "parameters": { "dropout": { "uniform": [0, 1] } } }""", "grid needs lists")]
+    [InlineData("""{ "parameters": { "n_layer": [1] }, "constraints": ["n_layer >"] }""", "constraint")]
+    public void Bad_specs_fail_with_one_clear_line(string json, string expected)
+    {
+        var e = Assert.Throws<GptLabException>(() => Spec(json));
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Yaml_specs_read_like_json()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["s.yaml"], "preset: shakespeare-char-cpu\nmethod: grid\nfixed:\n  max_iters: 50\nparameters:\n  learning_rate: [0.001, 0.01]\n  dropout: [0.0, 0.1]\n");
+        var s = SweepSpec.Load(dir["s.yaml"]);
+        Assert.Equal(4, s.Expand().Count);
+        Assert.Equal(50, s.Phases[0].MaxIters);
+    }
+
+    [Fact]
+    public void Expressions_follow_precedence()
+    {
+        var v = new Dictionary<string, double> { ["a"] = 7, ["b"] = 2 };
+        Assert.Equal(1, Expr.Evaluate("a % b == 1 && a / b > 3", v));
+        Assert.Equal(11, Expr.Evaluate("a + b * 2", v));
+        Assert.Equal(-5, Expr.Evaluate("-(a - b)", v));
+        Assert.Equal(1, Expr.Evaluate("a >= 7 || b > 5", v));
+    }
+}
