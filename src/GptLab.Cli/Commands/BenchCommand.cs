@@ -24,7 +24,7 @@ internal static class BenchCommand
         var rssAt = new Option<string?>("--rss-at") { Description = "record resident memory after these iterations (comma-separated, counting warm-up)" };
         var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS); `bench prepare` and `bench bpe` time the data path.")
         {
-            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, rssAt, PrepareBenchCommand(), BpeBenchCommand(),
+            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, rssAt, PrepareBenchCommand(), BpeBenchCommand(), LossBenchCommand(),
         };
         cmd.SetAction(p =>
         {
@@ -127,6 +127,22 @@ internal static class BenchCommand
                     catch (GptLabException e) { Console.WriteLine($"bpe {v:N0} on {trainMb:0.0} MB: {e.Message}"); }
                 }
             }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command LossBenchCommand()
+    {
+        var tokens = new Option<int>("--tokens") { Description = "rows of logits (B·T)", DefaultValueFactory = _ => 1024 };
+        var vocab = new Option<int>("--vocab") { Description = "vocabulary size", DefaultValueFactory = _ => 50304 };
+        var losses = new Option<string>("--losses") { Description = "comma-separated", DefaultValueFactory = _ => "cross_entropy,squentropy,mse,ce_mse" };
+        var cmd = new Command("loss", "Peak extra memory and time of each loss's forward+backward (vs a naive one-hot MSE).") { tokens, vocab, losses };
+        cmd.SetAction(p =>
+        {
+            TorchRuntime.Initialize();
+            foreach (var r in Losses.LossBenchmark.Run(p.GetValue(tokens), p.GetValue(vocab), p.GetValue(losses)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+                Console.WriteLine($"{r.Loss}: {r.Tokens:N0} × {r.Vocab:N0} logits ({r.LogitsMb:0} MiB): peak extra {r.PeakExtraMb:0} MiB, {r.Ms:0} ms");
             return 0;
         });
         return cmd;
