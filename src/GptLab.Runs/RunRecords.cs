@@ -39,4 +39,11 @@ public sealed record RunStatus
     public int Step { get; init; }
     public long? Parameters { get; init; }
     public string? Message { get; init; }
+
+    /// <summary>A status owned by this process, updated now.</summary>
+    public static RunStatus OfThisProcess(string state, int step, DateTime started, long? parameters = null, string? message = null) => new()
+    {
+        State = state, Pid = Environment.ProcessId, Host = Environment.MachineName, Started = started, Updated = DateTime.UtcNow,
+        Step = step, Parameters = parameters, Message = message,
+    };
 }

@@ -60,10 +60,12 @@ internal static class TrainCommand
         if (run.Exists) throw new GptLabException($"{run.Path} already holds a run — use --resume {run.Path} to continue it, or --out another folder");
         TorchRuntime.Initialize(config.EffectiveThreads);
         using var dataset = DataLocator.Open(config.Dataset);
-        run.Create();
-        Json.Write(run.ConfigPath, config);
-        Json.Write(Path.Combine(run.Path, "preset.json"), new { preset = source });
-        return Train(config, dataset, run, null, samples, tensorboard);
+        return Train(config, dataset, run, null, samples, tensorboard, () =>
+        {
+            run.Create();
+            Json.Write(run.ConfigPath, config);
+            Json.Write(Path.Combine(run.Path, "preset.json"), new { preset = source });
+        });
     }
 
     private static int Resume(string dir, List<string> sets, int samples, bool tensorboard)
@@ -83,25 +85,27 @@ internal static class TrainCommand
         TorchRuntime.Initialize(config.EffectiveThreads);
         using var dataset = DataLocator.Open(config.Dataset);
         var manifest = CheckpointStore.ReadManifest(run.LastCheckpoint);
-        run.TruncateAfter(manifest.Step, keepEvalAtStep: manifest.LastEvalStep == manifest.Step);
-        Json.Write(run.ConfigPath, config);
-        AnsiConsole.MarkupLineInterpolated($"resuming [bold]{run.Name}[/] at step {manifest.Step:N0}");
-        return Train(config, dataset, run, run.LastCheckpoint, samples, tensorboard);
+        return Train(config, dataset, run, run.LastCheckpoint, samples, tensorboard, () =>
+        {
+            // only once the checkpoint is known to fit the data and the config: nothing is rewritten before
+            run.TruncateAfter(manifest.Step, keepEvalAtStep: manifest.LastEvalStep == manifest.Step);
+            Json.Write(run.ConfigPath, config);
+            AnsiConsole.MarkupLineInterpolated($"resuming [bold]{run.Name}[/] at step {manifest.Step:N0}");
+        });
     }
 
-    private static int Train(TrainConfig config, Data.Dataset dataset, RunDirectory run, string? resumeFrom, int samples, bool tensorboard)
+    /// <summary>Builds the trainer (which checks the config against the data and any checkpoint), then lets
+    /// <paramref name="commit"/> write the run folder, then trains.</summary>
+    private static int Train(TrainConfig config, Data.Dataset dataset, RunDirectory run, string? resumeFrom, int samples, bool tensorboard, Action commit)
     {
         using var cts = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
         var started = DateTime.UtcNow;
         using var trainer = new Trainer(config, dataset, run, resumeFrom);
+        commit();
         long parameters = trainer.Model.NumParams();
-        RunStatus Status(string state, int step, string? message = null) => new()
-        {
-            State = state, Pid = Environment.ProcessId, Host = Environment.MachineName, Started = started, Updated = DateTime.UtcNow,
-            Step = step, Parameters = parameters, Message = message,
-        };
+        RunStatus Status(string state, int step, string? message = null) => RunStatus.OfThisProcess(state, step, started, parameters, message);
         run.WriteStatus(Status("running", trainer.Step));
         TrainResult result;
         try

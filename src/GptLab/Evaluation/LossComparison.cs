@@ -30,9 +30,13 @@ public static class LossComparison
             Json.Write(run.ConfigPath, c);
             var rec = new RecordingObserver();
             TrainResult result;
+            var started = DateTime.UtcNow;
             using (var trainer = new Trainer(c, data, run))
+            {
+                run.WriteStatus(RunStatus.OfThisProcess("running", 0, started, trainer.Model.NumParams()));
                 result = trainer.Run([rec, .. observersFor?.Invoke(loss) ?? []], cancel);
-            run.WriteStatus(new RunStatus { State = result.Outcome == TrainOutcome.Finished ? "finished" : "stopped", Pid = Environment.ProcessId, Started = DateTime.UtcNow, Updated = DateTime.UtcNow, Step = result.Step });
+                run.WriteStatus(RunStatus.OfThisProcess(result.Outcome == TrainOutcome.Finished ? "finished" : "stopped", result.Step, started, trainer.Model.NumParams()));
+            }
             string ckDir = CheckpointStore.Exists(run.BestCheckpoint) ? run.BestCheckpoint : run.LastCheckpoint;
             using var ck = CheckpointStore.Load(ckDir);
             var eval = Evaluator.Evaluate(ck.Model, ck.Tokenizer, data.Val, data.Meta.Val.Chars, data.Meta.Val.Bytes);

@@ -68,15 +68,20 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
                 AtomicDirectory.TryDelete(run.Path);   // a half-run first attempt without a checkpoint: start clean
                 run.Create();
             }
-            else run.TruncateAfter(CheckpointStore.ReadManifest(resume).Step, CheckpointStore.ReadManifest(resume).LastEvalStep == CheckpointStore.ReadManifest(resume).Step);
+            else
+            {
+                var m = CheckpointStore.ReadManifest(resume);
+                run.TruncateAfter(m.Step, m.LastEvalStep == m.Step);
+            }
             Json.Write(run.ConfigPath, config);
             var rec = new RecordingObserver();
             TrainResult result;
             using (var trainer = new Trainer(config, data, run, resume))
             {
-                run.WriteStatus(new RunStatus { State = "running", Pid = Environment.ProcessId, Host = Environment.MachineName, Started = DateTime.UtcNow, Updated = DateTime.UtcNow, Step = trainer.Step, Parameters = trainer.Model.NumParams() });
+                var started = DateTime.UtcNow;
+                run.WriteStatus(RunStatus.OfThisProcess("running", trainer.Step, started, trainer.Model.NumParams()));
                 result = trainer.Run([rec], stop);
-                run.WriteStatus(new RunStatus { State = result.Outcome == TrainOutcome.Finished ? "finished" : "stopped", Pid = Environment.ProcessId, Host = Environment.MachineName, Started = DateTime.UtcNow, Updated = DateTime.UtcNow, Step = result.Step, Parameters = trainer.Model.NumParams() });
+                run.WriteStatus(RunStatus.OfThisProcess(result.Outcome == TrainOutcome.Finished ? "finished" : "stopped", result.Step, started, trainer.Model.NumParams()));
             }
             if (result.Outcome == TrainOutcome.Stopped)
             {

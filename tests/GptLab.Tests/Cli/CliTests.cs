@@ -50,6 +50,16 @@ public class CliTests
         Assert.Equal(9, run.ReadMetrics().Count(m => m.Kind == "train"));
 
         AssertOneLineError(GptLabProcess.Run(dir.Path, "train", "--resume", "runs/a", "--set", "n_layer=3"), "n_layer");
+        // a resume against other data is refused before the run folder is touched
+        string metricsBefore = File.ReadAllText(run.MetricsPath), configBefore = File.ReadAllText(run.ConfigPath);
+        File.WriteAllText(dir["u.txt"], Tiny.ShakespeareText(30000));
+        Assert.Equal(0, GptLabProcess.Run(dir.Path, "prepare", "u.txt", "--out", "data/t", "--force").Exit);
+        AssertOneLineError(GptLabProcess.Run(dir.Path, "train", "--resume", "runs/a", "--set", "max_iters=12"), "other data");
+        Assert.Equal(metricsBefore, File.ReadAllText(run.MetricsPath));
+        Assert.Equal(configBefore, File.ReadAllText(run.ConfigPath));
+        // a fresh run whose config does not fit the data leaves no folder behind
+        AssertOneLineError(GptLabProcess.Run(dir.Path, ["train", "--data", "data/t", "--out", "runs/big", .. TinySets, "--set", "block_size=100000"]), "block_size");
+        Assert.False(Directory.Exists(dir["runs/big"]));
         AssertOneLineError(GptLabProcess.Run(dir.Path, ["train", "--data", "data/t", "--out", "runs/a", .. TinySets]), "already holds a run");
         AssertOneLineError(GptLabProcess.Run(dir.Path, "train", "--data", "data/t", "--set", "n_embd=15"), "n_embd");
         AssertOneLineError(GptLabProcess.Run(dir.Path, "train", "--data", "data/none"), "gptlab prepare");
