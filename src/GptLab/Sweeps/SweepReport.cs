@@ -78,15 +78,16 @@ public static class SweepReport
                 charts.Add(curvesFile);
                 charts.Add(scatterFile);
             }
-            // parallel coordinates
+            // parallel coordinates (axes spanning decades, such as the learning rate, on a log scale)
             var encoded = names.Select(n => Encode(done, n)).ToList();
-            var rows = done.Select((t, i) => encoded.Select(e => e.Numeric[i]).Append(t.Metric!.Value).ToArray()).ToList();
-            var labels = names.Select((n, j) => encoded[j].Categories is string[] c ? new[] { c[0], c[^1] } : new[] { encoded[j].Numeric.Min().ToString("G3", inv), encoded[j].Numeric.Max().ToString("G3", inv) })
+            bool Log((double[] Numeric, string[]? Categories) e) => e.Categories == null && e.Numeric.All(v => v > 0) && e.Numeric.Max() / e.Numeric.Min() >= 100;
+            var rows = done.Select((t, i) => encoded.Select(e => Log(e) ? Math.Log10(e.Numeric[i]) : e.Numeric[i]).Append(t.Metric!.Value).ToArray()).ToList();
+            var labels = names.Select((n, j) => encoded[j].Categories is string[] c ? new[] { c[0], c[^1] } : new[] { encoded[j].Numeric.Min().ToString("G3", inv), encoded[j].Numeric.Max().ToString("G3", inv) + (Log(encoded[j]) ? " (log)" : "") })
                 .Append([done.Min(t => t.Metric!.Value).ToString("0.000", inv), done.Max(t => t.Metric!.Value).ToString("0.000", inv)]).ToList();
             SweepCharts.ParallelCoordinates(Path.Combine(reportDir, "parallel_coordinates.png"), [.. names, spec.Metric], rows, labels, min);
             charts.Add("parallel_coordinates.png");
             // importance (log-scale features that span decades, such as the learning rate)
-            var features = done.Select((t, i) => encoded.Select(e => e.Categories == null && e.Numeric.All(v => v > 0) && e.Numeric.Max() / e.Numeric.Min() >= 100 ? Math.Log10(e.Numeric[i]) : e.Numeric[i]).ToArray()).ToList();
+            var features = rows.Select(r => r[..^1]).ToList();
             var forMetric = Importance.Compute(names, features, done.Select(t => t.Metric!.Value).ToList(), spec.Seed);
             var forTime = Importance.Compute(names, features, done.Select(t => t.WallS ?? 0).ToList(), spec.Seed);
             imp = names.Select((n, i) => (n, forMetric[i].Importance, forTime[i].Importance)).ToList();
