@@ -55,6 +55,12 @@ internal static class TrainCommand
         string source = configFile ?? preset ?? "shakespeare-char-cpu";
         var layers = new List<JsonObject> { ConfigResolver.LoadPreset(source) };
         var config = ConfigResolver.Resolve(layers, sets);
+        if (config.InitFrom == "resume")
+        {
+            // nanoGPT's init_from='resume': continue the run in --out
+            if (outDir is null) throw new GptLabException("init_from=resume needs --out runs/NAME (the run to continue), or use --resume runs/NAME");
+            return Resume(outDir, sets.Where(s => !s.StartsWith("init_from", StringComparison.Ordinal)).ToList(), samples, tensorboard);
+        }
         string name = Path.GetFileNameWithoutExtension(source);
         var run = new RunDirectory(outDir ?? Path.Combine("runs", $"{name}-{DateTime.Now:yyyyMMdd-HHmmss}"));
         if (run.Exists) throw new GptLabException($"{run.Path} already holds a run — use --resume {run.Path} to continue it, or --out another folder");

@@ -49,12 +49,15 @@ public class CliTests
         Assert.Equal(9, CheckpointStore.ReadManifest(run.LastCheckpoint).Step);
         Assert.Equal(9, run.ReadMetrics().Count(m => m.Kind == "train"));
 
+        var viaKey = GptLabProcess.Run(dir.Path, "train", "--out", "runs/a", "--set", "init_from=resume", "--set", "max_iters=10", "--samples", "0");
+        Assert.True(viaKey.Exit == 0, viaKey.Err);
+        Assert.Equal(10, CheckpointStore.ReadManifest(run.LastCheckpoint).Step);
         AssertOneLineError(GptLabProcess.Run(dir.Path, "train", "--resume", "runs/a", "--set", "n_layer=3"), "n_layer");
         // a resume against other data is refused before the run folder is touched
         string metricsBefore = File.ReadAllText(run.MetricsPath), configBefore = File.ReadAllText(run.ConfigPath);
         File.WriteAllText(dir["u.txt"], Tiny.ShakespeareText(30000));
         Assert.Equal(0, GptLabProcess.Run(dir.Path, "prepare", "u.txt", "--out", "data/t", "--force").Exit);
-        AssertOneLineError(GptLabProcess.Run(dir.Path, "train", "--resume", "runs/a", "--set", "max_iters=12"), "other data");
+        AssertOneLineError(GptLabProcess.Run(dir.Path, "train", "--resume", "runs/a", "--set", "max_iters=14"), "other data");
         Assert.Equal(metricsBefore, File.ReadAllText(run.MetricsPath));
         Assert.Equal(configBefore, File.ReadAllText(run.ConfigPath));
         // a fresh run whose config does not fit the data leaves no folder behind
