@@ -45,7 +45,7 @@ internal static class SampleCommand
             }
             using var ck = model.Load(p);
             var tok = ck.Tokenizer;
-            int[] ids = PromptIds(tok, text ?? "");
+            int[] ids = Sampler.PromptIds(tok, text ?? "");
             var options = new SamplingOptions
             {
                 MaxNewTokens = p.GetValue(maxNew), Temperature = p.GetValue(temperature), TopK = p.GetValue(topK), TopP = p.GetValue(topP),
@@ -75,20 +75,10 @@ internal static class SampleCommand
         return cmd;
     }
 
-    /// <summary>The prompt's ids; an empty prompt starts from EOS, or a newline (nanoGPT).</summary>
-    public static int[] PromptIds(ITokenizer tok, string text)
-    {
-        if (text.Length > 0) return tok.Encode(text);
-        if (tok.EosId is int eos) return [eos];
-        var nl = tok.Encode("\n");
-        if (nl.Length == 0) throw new GptLabException("the prompt is empty and the tokenizer has neither an end-of-text token nor a newline; give --prompt");
-        return nl;
-    }
-
     /// <summary>Prints <paramref name="count"/> samples of a model (the end of `gptlab train`).</summary>
     public static void PrintSamples(Gpt model, ITokenizer tokenizer, int count, int tokens, int seed)
     {
-        var outputs = Sampler.Generate(model, PromptIds(tokenizer, ""), count, new SamplingOptions
+        var outputs = Sampler.Generate(model, Sampler.PromptIds(tokenizer, ""), count, new SamplingOptions
         {
             MaxNewTokens = tokens, Temperature = 0.8, TopK = 200, Seed = seed, VocabLimit = tokenizer.VocabSize,
         });

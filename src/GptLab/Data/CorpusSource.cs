@@ -117,6 +117,7 @@ public sealed class CorpusSource
             if (carry.Length < PieceChars) continue;
             string s = carry.ToString();
             int cut = SafeCut(s);
+            if (cut <= 0 && s.Length >= 4 * PieceChars) cut = HardCut(s);   // a huge line: bounded memory wins
             if (cut <= 0) continue;   // no safe place yet: keep reading
             yield return new TextPiece(s[..cut], false);
             carry.Clear().Append(s, cut, s.Length - cut);
@@ -134,6 +135,16 @@ public sealed class CorpusSource
         for (int i = s.Length - 1; i >= 2; i--)
             if (s[i - 1] == '\n' && !char.IsWhiteSpace(s[i]) && !char.IsWhiteSpace(s[i - 2])) return i;
         return -1;
+    }
+
+    /// <summary>For text without line breaks: before a single space between two non-space characters (the
+    /// pre-tokenizer splits there too), else anywhere that does not split a surrogate pair.</summary>
+    internal static int HardCut(string s)
+    {
+        for (int i = s.Length - 2; i >= 1; i--)
+            if (s[i] == ' ' && !char.IsWhiteSpace(s[i - 1]) && !char.IsWhiteSpace(s[i + 1])) return i;
+        int at = s.Length - 1;
+        return char.IsLowSurrogate(s[at]) ? at - 1 : at;
     }
 
     private IEnumerable<TextPiece> ReadSeparated(Func<Stream> open)

@@ -41,8 +41,7 @@ public static class LossComparison
             using var ck = CheckpointStore.Load(ckDir);
             var eval = Evaluator.Evaluate(ck.Model, ck.Tokenizer, data.Val, data.Meta.Val.Chars, data.Meta.Val.Bytes);
             Json.Write(Path.Combine(run.Path, "eval.json"), eval);
-            var start = ck.Tokenizer.EosId ?? ck.Tokenizer.Encode("\n").FirstOrDefault();
-            var sample = Sampler.Generate(ck.Model, [start], 1, new SamplingOptions { MaxNewTokens = 300, Seed = c.Seed, VocabLimit = ck.Tokenizer.VocabSize })[0];
+            var sample = Sampler.Generate(ck.Model, Sampler.PromptIds(ck.Tokenizer, ""), 1, new SamplingOptions { MaxNewTokens = 300, Seed = c.Seed, VocabLimit = ck.Tokenizer.VocabSize })[0];
             var steps = rec.Steps.Where(s => s.TokensPerS is > 0).Select(s => s.TokensPerS!.Value).ToList();
             rows.Add(new ComparisonRow
             {

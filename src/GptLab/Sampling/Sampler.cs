@@ -81,6 +81,16 @@ public static class Sampler
         return outputs.Select(o2 => o2.Skip(prompt.Length).ToArray()).ToArray();
     }
 
+    /// <summary>The prompt's ids; an empty prompt starts from the end-of-text token, or a newline (nanoGPT).</summary>
+    public static int[] PromptIds(ITokenizer tokenizer, string text)
+    {
+        if (text.Length > 0) return tokenizer.Encode(text);
+        if (tokenizer.EosId is int eos) return [eos];
+        var nl = tokenizer.Encode("\n");
+        if (nl.Length == 0) throw new GptLabException("the prompt is empty and the tokenizer has neither an end-of-text token nor a newline; give --prompt");
+        return nl;
+    }
+
     /// <summary>Picks one token per row of (rows, V) logits: greedy, or temperature + top-k + top-p sampling.</summary>
     public static Tensor Pick(Tensor logits, SamplingOptions o, Generator? gen)
     {

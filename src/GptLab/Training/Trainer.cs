@@ -225,8 +225,7 @@ public sealed class Trainer : IDisposable
 
     private string SampleText(int atStep)
     {
-        int start = data.Tokenizer.EosId ?? TokenizerExtensions.Encode(data.Tokenizer, "\n").FirstOrDefault();
-        var tokens = Sampler.Generate(model, [start], 1, new SamplingOptions
+        var tokens = Sampler.Generate(model, Sampler.PromptIds(data.Tokenizer, ""), 1, new SamplingOptions
         {
             MaxNewTokens = config.SampleTokens, Temperature = config.SampleTemperature, TopK = config.SampleTopK,
             Seed = config.Seed + atStep, VocabLimit = data.Tokenizer.VocabSize,

@@ -48,6 +48,19 @@ public class PrepareTests
     }
 
     [Fact]
+    public void A_file_without_line_breaks_is_cut_between_words_with_the_same_tokens()
+    {
+        string line = string.Concat(Enumerable.Repeat("To be, or not to be, that is the question. ", 120_000));   // 5.3M chars, no newline
+        using var dir = new TempDir();
+        File.WriteAllText(dir["l.txt"], line);
+        var pieces = CorpusSource.FromPath(dir["l.txt"], null).ReadPieces().ToList();
+        Assert.True(pieces.Count > 1);
+        Assert.Equal(line, string.Concat(pieces.Select(p => p.Text)));
+        var tok = new Gpt2Tokenizer();
+        Assert.Equal(tok.Encode(line), pieces.SelectMany(p => tok.Encode(p.Text)));
+    }
+
+    [Fact]
     public void Documents_are_separated_by_eos_and_split_whole()
     {
         using var dir = new TempDir();
