@@ -60,6 +60,43 @@ public class SweepCliTests
         Assert.Equal(Enumerable.Range(1, 8), metrics);   // steps 1…8 once each: phase 1 continued from step 4
     }
 
+    [Theory]
+    [InlineData(1500)]
+    [InlineData(3000)]
+    public async Task A_worker_killed_mid_trial_has_its_trial_requeued_and_finished_once(int killAfterMs)
+    {
+        using var dir = new TempDir();
+        string data = Tiny.CharDataset(dir, 8000);
+        var spec = SweepSpecTests.Spec($$"""
+            { "data": "{{data}}", "heartbeat_timeout": 2,
+              "fixed": { "n_layer": 1, "n_embd": 16, "n_head": 2, "block_size": 16, "batch_size": 4, "eval_iters": 2, "eval_interval": 10,
+                         "warmup_iters": 1, "sample_tokens": 0, "peak_flops": 1e11, "max_iters": 40, "log_interval": 1 },
+              "parameters": { "learning_rate": [1e-3, 2e-3, 3e-3, 4e-3, 5e-3, 6e-3] } }
+            """);
+        Study.Create(dir["sw"], spec).Dispose();
+        using var a = GptLabProcess.Start(dir.Path, "sweep", "worker", "sw", "--worker-id", "A", "--threads", "1");
+        using var b = GptLabProcess.Start(dir.Path, "sweep", "worker", "sw", "--worker-id", "B", "--threads", "1");
+        _ = a.StandardOutput.ReadToEndAsync();
+        var bOut = b.StandardOutput.ReadToEndAsync();
+        await Task.Delay(killAfterMs);
+        a.Kill();                                   // SIGKILL: no checkpoint, no goodbye
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await b.WaitForExitAsync(cts.Token);
+        Assert.True(b.ExitCode == 0, await bOut);
+        using var study = Study.Open(dir["sw"]);
+        var trials = study.Trials();
+        Assert.Equal(6, trials.Count);
+        Assert.All(trials, t => Assert.Equal("done", t.Status));
+        Assert.All(trials, t => Assert.True(t.Attempts <= 2));
+        foreach (var t in trials)
+        {
+            var run = new GptLab.Runs.RunDirectory(SweepWorker.TrialDir(dir["sw"], t.ConfigId));
+            Assert.Equal(40, GptLab.Checkpoints.CheckpointStore.ReadManifest(run.LastCheckpoint).Step);
+            var steps = run.ReadMetrics().Where(m => m.Kind == "train").Select(m => m.Step).ToList();
+            Assert.Equal(Enumerable.Range(1, 40), steps);   // each step once, even for the re-queued trial
+        }
+    }
+
     [Fact]
     public void A_bad_spec_fails_before_anything_runs()
     {
