@@ -11,6 +11,8 @@ root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());
+root.Subcommands.Add(InteropCommands.Export());
+root.Subcommands.Add(InteropCommands.Import());
 root.Subcommands.Add(RunsCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

@@ -66,6 +66,14 @@ internal static class TrainCommand
         if (run.Exists) throw new GptLabException($"{run.Path} already holds a run — use --resume {run.Path} to continue it, or --out another folder");
         TorchRuntime.Initialize(config.EffectiveThreads);
         using var dataset = DataLocator.Open(config.Dataset);
+        if (config.InitFrom is not ("scratch" or "resume"))
+        {
+            var from = CheckpointStore.ReadManifest(config.InitFrom);
+            if (from.TokenizerKind != dataset.Tokenizer.Kind || from.DataVocabSize != dataset.Tokenizer.VocabSize)
+                throw new GptLabException($"init_from {config.InitFrom} uses a {from.TokenizerKind} tokenizer ({from.DataVocabSize:N0}); {config.Dataset} was prepared with {dataset.Tokenizer.Kind} ({dataset.Tokenizer.VocabSize:N0}) — prepare the data with the same tokenizer");
+            config = config.WithModelOf(from.Model, dataset.Tokenizer.VocabSize);
+            if (config.BlockSize > dataset.Train.Count) throw new GptLabException($"block_size {config.BlockSize} of {config.InitFrom} is larger than the training data");
+        }
         return Train(config, dataset, run, null, samples, tensorboard, () =>
         {
             run.Create();

@@ -20,6 +20,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     {
         if (config.NEmbd % config.NHead != 0) throw new GptLabException($"n_embd ({config.NEmbd}) must be divisible by n_head ({config.NHead})");
         if (config.PosEmbedding == "rope" && config.HeadSize % 2 != 0) throw new GptLabException($"rope needs an even head size (n_embd / n_head = {config.HeadSize})");
+        if (config.Activation is not ("gelu" or "gelu_tanh")) throw new GptLabException($"activation must be gelu or gelu_tanh, got '{config.Activation}'");
         Config = config;
         transformer = new Transformer(config);
         RegisterComponents();
@@ -219,6 +220,7 @@ internal sealed class Mlp : nn.Module<Tensor, Tensor>
     private readonly Linear c_proj;
     private readonly Dropout dropout;
     private readonly ModelContext ctx;
+    private readonly bool tanh;
 
     public Mlp(GptConfig c, ModelContext ctx) : base(nameof(Mlp))
     {
@@ -226,11 +228,16 @@ internal sealed class Mlp : nn.Module<Tensor, Tensor>
         c_proj = nn.Linear(4 * c.NEmbd, c.NEmbd, c.Bias);
         dropout = nn.Dropout(c.Dropout);
         this.ctx = ctx;
+        tanh = c.Activation == "gelu_tanh";
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) =>                                    // (B, T, C)
-        dropout.call(ctx.Linear(F.gelu(ctx.Linear(x, c_fc)), c_proj));
+    public override Tensor forward(Tensor x)                                       // (B, T, C)
+    {
+        var h = ctx.Linear(x, c_fc);
+        h = tanh ? h.gelu(GELU.Approximate.tanh) : F.gelu(h);
+        return dropout.call(ctx.Linear(h, c_proj));
+    }
 }
 
 /// <summary>Rotary position embeddings (RoFormer; the "rotate half" layout of GPT-NeoX/Llama).</summary>

@@ -12,6 +12,7 @@ public sealed record GptConfig
     public bool Bias { get; init; } = true;           // biases in Linear and LayerNorm, as GPT-2; false: a bit better and faster
     public string PosEmbedding { get; init; } = "learned"; // learned (GPT-2's wpe) | rope (rotary, no wpe)
     public double RopeTheta { get; init; } = 10000;   // rotary base
+    public string Activation { get; init; } = "gelu"; // gelu (exact, nanoGPT) | gelu_tanh (OpenAI GPT-2's "gelu_new")
 
     public int HeadSize => NEmbd / NHead;
 

@@ -121,7 +121,8 @@ public static class ConfigResolver
         Require(c.EvalInterval >= 1, "eval_interval", $"must be ≥ 1, got {c.EvalInterval}");
         Require(c.EvalIters >= 1, "eval_iters", $"must be ≥ 1, got {c.EvalIters}");
         Require(c.LogInterval >= 1, "log_interval", $"must be ≥ 1, got {c.LogInterval}");
-        Require(c.InitFrom is "scratch" or "resume", "init_from", $"must be scratch or resume, got '{c.InitFrom}'");
+        Require(c.InitFrom is "scratch" or "resume" || Directory.Exists(c.InitFrom), "init_from", $"must be scratch, resume or a checkpoint folder, got '{c.InitFrom}'");
+        Require(c.Activation is "gelu" or "gelu_tanh", "activation", $"must be gelu or gelu_tanh, got '{c.Activation}'");
         Require(c.Dtype is "float32" or "bfloat16", "dtype", $"must be float32 or bfloat16 on this CPU build, got '{c.Dtype}'");
         Require(c.Batching is "random" or "sequential", "batching", $"must be random or sequential, got '{c.Batching}'");
         Require(c.Threads >= 0, "threads", $"must be ≥ 0 (0 = all cores), got {c.Threads}");

@@ -24,6 +24,7 @@ public sealed record TrainConfig
     public string PosEmbedding { get; init; } = "learned"; // learned | rope
     public double RopeTheta { get; init; } = 10000;
     public bool PadVocab { get; init; } = true;        // round the vocab up to a multiple of 64 (faster matmuls)
+    public string Activation { get; init; } = "gelu";  // gelu (exact, nanoGPT) | gelu_tanh (OpenAI GPT-2)
 
     // loss
     public string Loss { get; init; } = "cross_entropy"; // cross_entropy | squentropy | mse | ce_mse
@@ -57,7 +58,7 @@ public sealed record TrainConfig
     public int LogInterval { get; init; } = 1;
     public bool EvalOnly { get; init; }                // evaluate once and exit
     public bool AlwaysSaveCheckpoint { get; init; } = true; // write checkpoints/last at every eval
-    public string InitFrom { get; init; } = "scratch"; // scratch | resume
+    public string InitFrom { get; init; } = "scratch"; // scratch | resume | a checkpoint folder (fine-tune its weights; e.g. from `gptlab import`)
     public int Seed { get; init; } = 1337;
     public string Dtype { get; init; } = "float32";    // float32 | bfloat16 (mixed precision: fp32 master weights)
     public int Threads { get; init; }                  // intra-op threads; 0 = all cores
@@ -88,6 +89,15 @@ public sealed record TrainConfig
         Bias = Bias,
         PosEmbedding = PosEmbedding,
         RopeTheta = RopeTheta,
+        Activation = Activation,
+    };
+
+    /// <summary>This config with the model shape of a checkpoint (init_from a checkpoint folder), as nanoGPT
+    /// overrides the model arguments when it starts from GPT-2.</summary>
+    public TrainConfig WithModelOf(Model.GptConfig m, int dataVocab) => this with
+    {
+        NLayer = m.NLayer, NHead = m.NHead, NEmbd = m.NEmbd, BlockSize = m.BlockSize, Bias = m.Bias, PosEmbedding = m.PosEmbedding,
+        RopeTheta = m.RopeTheta, Activation = m.Activation, PadVocab = m.VocabSize != dataVocab,
     };
 
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;

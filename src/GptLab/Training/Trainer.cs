@@ -48,6 +48,8 @@ public sealed class Trainer : IDisposable
         random.manual_seed(config.Seed);
         model = new Gpt(config.ToGptConfig(data.Tokenizer.VocabSize));
         if (config.Dtype == "bfloat16") model.Autocast = ScalarType.BFloat16;
+        if (resumeFrom == null && config.InitFrom is not ("scratch" or "resume"))
+            CheckpointStore.LoadWeights(model, Path.Combine(config.InitFrom, CheckpointStore.ModelFile));   // fine-tune
         optimizer = new Optimizer(model, config);
         trainBatches = new BatchSource(data.Train, config.BatchSize, config.BlockSize, config.Batching == "sequential", (ulong)config.Seed * 2654435761UL + 1);
         maxIters = config.Epochs > 0

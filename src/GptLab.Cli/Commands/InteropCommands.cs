@@ -1,0 +1,45 @@
+using System.CommandLine;
+using GptLab.Checkpoints;
+using Spectre.Console;
+
+namespace GptLab.Cli.Commands;
+
+/// <summary><c>gptlab export</c> and <c>gptlab import</c>: weights in the Hugging Face GPT-2 layout.</summary>
+internal static class InteropCommands
+{
+    public static Command Export()
+    {
+        var model = new ModelLocator();
+        var outDir = new Option<string>("--out") { Description = "folder for model.safetensors + config.json (Hugging Face GPT2LMHeadModel layout)", Required = true };
+        var cmd = new Command("export", "Write a checkpoint as Hugging Face GPT-2 weights (model.safetensors + config.json).") { outDir };
+        model.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            string dir = model.Resolve(p);
+            TorchRuntime.Initialize(p.GetValue(model.Threads));
+            Gpt2Interop.Export(dir, p.GetValue(outDir)!);
+            AnsiConsole.MarkupLineInterpolated($"[green]wrote[/] {p.GetValue(outDir)}/model.safetensors and config.json");
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static Command Import()
+    {
+        var source = new Argument<string>("source") { Description = "a folder with model.safetensors (+ config.json), or the .safetensors file (e.g. GPT-2 from Hugging Face)" };
+        var outDir = new Option<string>("--out") { Description = "the checkpoint folder to write", Required = true };
+        var nHead = new Option<int?>("--n-head") { Description = "attention heads, when there is no config.json" };
+        var tokenizerFrom = new Option<string?>("--tokenizer-from") { Description = "a prepared dataset whose tokenizer the model uses (default: GPT-2's for a GPT-2 vocabulary)" };
+        var force = new Option<bool>("--force") { Description = "replace an existing checkpoint" };
+        var cmd = new Command("import", "Turn GPT-2-layout weights into a GptLab checkpoint (sample, eval, or fine-tune with --set init_from=DIR).") { source, outDir, nHead, tokenizerFrom, force };
+        cmd.SetAction(p =>
+        {
+            TorchRuntime.Initialize();
+            var m = Gpt2Interop.Import(p.GetValue(source)!, p.GetValue(outDir)!, p.GetValue(nHead), p.GetValue(tokenizerFrom), p.GetValue(force));
+            AnsiConsole.MarkupLineInterpolated(
+                $"[green]wrote[/] {p.GetValue(outDir)}: {m.Model.NLayer} layers, {m.Model.NHead} heads, {m.Model.NEmbd} wide, context {m.Model.BlockSize}, vocab {m.Model.VocabSize:N0}, {m.Model.Activation}");
+            return 0;
+        });
+        return cmd;
+    }
+}
