@@ -210,9 +210,10 @@ public sealed class Trainer : IDisposable
                     var (x, y) = batches.Next();
                     var full = model.forward(x);
                     sum += LossFunctions.Compute(RealVocab(full, loss.Kind != LossKind.CrossEntropy), y, loss).item<float>();
-                    if (alsoNll) sumNll += loss.Kind == LossKind.CrossEntropy ? 0 : LossFunctions.TokenNll(RealVocab(full, true), y).mean().item<float>();
+                    // the NLL that compares models is over the real vocabulary for every loss, cross-entropy included
+                    if (alsoNll) sumNll += LossFunctions.TokenNll(RealVocab(full, true), y).mean().item<float>();
                 }
-                nll = loss.Kind == LossKind.CrossEntropy ? sum / config.EvalIters : sumNll / config.EvalIters;
+                nll = sumNll / config.EvalIters;
                 return sum / config.EvalIters;
             }
             double train = Mean(data.Train, 1, false, out _);

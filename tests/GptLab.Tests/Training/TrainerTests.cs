@@ -54,6 +54,19 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Val_nll_is_the_same_yardstick_whatever_the_training_loss()
+    {
+        using var dir = new TempDir();
+        using var data = Dataset.Open(Tiny.CharDataset(dir));
+        // same seed → same initial weights and eval batches: at step 0 every loss must report the same NLL,
+        // measured over the real vocabulary (not the padding up to 64)
+        var nll = new[] { "cross_entropy", "squentropy", "mse", "ce_mse" }
+            .Select(l => Train(Tiny.Config(data.Directory, 1) with { Loss = l }, data).Evals[0].ValNll!.Value).ToList();
+        Assert.All(nll, v => Assert.Equal(nll[0], v, 6));
+        Assert.True(nll[0] < Math.Log(64) + 0.1, $"{nll[0]} looks like an NLL over the padded vocabulary");
+    }
+
+    [Fact]
     public void Gradient_accumulation_equals_one_big_batch()
     {
         using var dir = new TempDir();
