@@ -25,6 +25,7 @@ public static class TorchRuntime
         {
             if (!initialized)
             {
+                TuneMalloc();
                 LoadMklShim();
                 initialized = true;
             }
@@ -60,6 +61,30 @@ public static class TorchRuntime
         MklShimLoaded = handle != IntPtr.Zero;
         MklShimNote = MklShimLoaded ? null : "dlopen failed";
     }
+
+    /// <summary>Whether glibc's malloc was told to keep freed memory (see <see cref="TuneMalloc"/>).</summary>
+    public static bool MallocTuned { get; private set; }
+
+    /// <summary>
+    /// glibc serves blocks above 32 MiB with fresh mmap()s and unmaps them on free, so every training step of a
+    /// model whose activations pass that size page-faults gigabytes back in (b at batch 24: 2.5 s/step instead of
+    /// 1.5 s). Taking every block from the heap and never trimming it keeps the pages: memory stays at the
+    /// process's peak, which a training process reaches anyway. GPTLAB_NO_MALLOC_TUNING=1 turns it off.
+    /// </summary>
+    private static void TuneMalloc()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("GPTLAB_NO_MALLOC_TUNING") is { Length: > 0 } v && v != "0") return;
+        const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
+        try
+        {
+            MallocTuned = mallopt(M_MMAP_MAX, 0) == 1 & mallopt(M_TRIM_THRESHOLD, int.MaxValue) == 1;
+        }
+        catch (EntryPointNotFoundException) { }   // not glibc (musl): leave it
+        catch (DllNotFoundException) { }
+    }
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    private static extern int mallopt(int param, int value);
 
     [DllImport("libc", EntryPoint = "dlopen")]
     private static extern IntPtr dlopen(string fileName, int flags);

@@ -89,6 +89,35 @@ public class ModelTests
     }
 
     [Fact]
+    public void Dropout_zeroes_a_fraction_p_and_keeps_the_mean()
+    {
+        random.manual_seed(8);
+        using var x = ones(400, 500);
+        using var y = ModelContext.Dropout(x, 0.2, training: true);
+        double zeros = y.eq(0).to(ScalarType.Float32).mean().item<float>();
+        Assert.InRange(zeros, 0.19, 0.21);
+        Assert.InRange(y.mean().item<float>(), 0.98, 1.02);
+        Assert.Equal(1.25f, y.max().item<float>(), 5);
+        Assert.Same(x, ModelContext.Dropout(x, 0.2, training: false));
+    }
+
+    [Fact]
+    public void Dropout_in_attention_trains_and_is_off_in_eval()
+    {
+        random.manual_seed(9);
+        using var model = new Gpt(Small with { Dropout = 0.3 });
+        var idx = randint(0, 100, [2, 8]);
+        model.train();
+        using var a = model.forward(idx);
+        using var b = model.forward(idx);
+        Assert.True((a - b).abs().max().item<float>() > 1e-3);   // different masks each call
+        model.eval();
+        using var c = model.forward(idx);
+        using var d = model.forward(idx);
+        Assert.Equal(0f, (c - d).abs().max().item<float>());
+    }
+
+    [Fact]
     public void Bad_shapes_are_rejected()
     {
         Assert.Throws<GptLabException>(() => new Gpt(Small with { NEmbd = 15 }));
