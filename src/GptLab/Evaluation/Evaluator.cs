@@ -75,7 +75,7 @@ public static class Evaluator
                 }
                 var x = tensor(ids, [items.Length, len + 1]);
                 var logits = model.forward(x.narrow(1, 0, len));                          // (b, len, V)
-                if (logits.shape[2] > tokenizer.VocabSize) logits = logits.narrow(2, 0, tokenizer.VocabSize);
+                logits = LossFunctions.RealVocab(logits, tokenizer.VocabSize);
                 var y = x.narrow(1, 1, len);
                 var tokNll = LossFunctions.TokenNll(logits, y).view(items.Length, len).data<float>().ToArray();
                 var hit = logits.argmax(2).eq(y).data<bool>().ToArray();

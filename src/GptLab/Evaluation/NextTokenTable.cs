@@ -31,8 +31,7 @@ public static class NextTokenTable
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var logits = model.forward(tensor(window.Select(i => (long)i).ToArray(), [1, window.Length]))[0];   // (T, V)
-        if (logits.shape[1] > tokenizer.VocabSize)
-            logits = logits.narrow(1, 0, tokenizer.VocabSize);                                                 // vocab padding
+        logits = Losses.LossFunctions.RealVocab(logits, tokenizer.VocabSize);
         var probs = nn.functional.softmax(logits, 1);
         var (values, indices) = probs.topk(Math.Min(top, tokenizer.VocabSize), 1);
         var result = new List<PositionPrediction>();

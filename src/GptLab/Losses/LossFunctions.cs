@@ -68,6 +68,13 @@ public static class LossFunctions
         return loss.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The logits of the tokenizer's <paramref name="vocab"/> real tokens, without the padding up to a multiple of
+    /// 64 (a view). Every NLL GptLab reports, and every loss but plain cross-entropy, sees only real classes.
+    /// </summary>
+    public static Tensor RealVocab(Tensor logits, int vocab) =>
+        logits.shape[^1] > vocab ? logits.narrow(-1, 0, vocab) : logits;
+
     /// <summary>Token NLL (cross-entropy) per position — what evaluation always uses.</summary>
     public static Tensor TokenNll(Tensor logits, Tensor targets) =>
         CrossEntropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), targets.reshape(-1));

@@ -57,22 +57,14 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
         {
             var config = spec.TrialConfig(trial.Params, trial.Phase) with { Threads = threads };
             if (!datasets.TryGetValue(config.Dataset, out var data)) datasets[config.Dataset] = data = Dataset.Open(config.Dataset);
-            string? resume = null;
-            if (CheckpointStore.Exists(run.LastCheckpoint))
-            {
-                var m = CheckpointStore.ReadManifest(run.LastCheckpoint);
-                if (m.Train.Seed == config.Seed && m.Step <= config.MaxIters) resume = run.LastCheckpoint;
-            }
+            var last = CheckpointStore.Exists(run.LastCheckpoint) ? CheckpointStore.ReadManifest(run.LastCheckpoint) : null;
+            string? resume = last is not null && last.Train.Seed == config.Seed && last.Step <= config.MaxIters ? run.LastCheckpoint : null;
             if (resume is null)
             {
                 AtomicDirectory.TryDelete(run.Path);   // a half-run first attempt without a checkpoint: start clean
                 run.Create();
             }
-            else
-            {
-                var m = CheckpointStore.ReadManifest(resume);
-                run.TruncateAfter(m.Step, m.LastEvalStep == m.Step);
-            }
+            else run.TruncateAfter(last!.Step, last.LastEvalStep == last.Step);
             Json.Write(run.ConfigPath, config);
             var rec = new RecordingObserver();
             TrainResult result;

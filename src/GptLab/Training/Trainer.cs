@@ -173,7 +173,7 @@ public sealed class Trainer : IDisposable
         for (int micro = 0; micro < accum; micro++)
         {
             var (x, y) = trainBatches.Next();
-            var logits = RealVocab(model.forward(x), loss.Kind != LossKind.CrossEntropy);
+            var logits = TrainingLogits(model.forward(x));
             var l = LossFunctions.Compute(logits, y, loss) / accum;
             l.backward();
             total = total is null ? l.detach() : total + l.detach();
@@ -184,13 +184,10 @@ public sealed class Trainer : IDisposable
         return total!.item<float>();
     }
 
-    /// <summary>
-    /// The logits of the tokenizer's real vocabulary, without the padding up to a multiple of 64. Cross-entropy
-    /// trains fine over the padded vocabulary (the padding ids never occur, as in nanoGPT), but the square losses
-    /// and any NLL we report must see only real classes: C in squentropy's 1/(C−1) is the real vocabulary.
-    /// </summary>
-    private Tensor RealVocab(Tensor logits, bool narrow) =>
-        narrow && logits.shape[^1] > data.Tokenizer.VocabSize ? logits.narrow(-1, 0, data.Tokenizer.VocabSize) : logits;
+    /// <summary>Cross-entropy trains over the padded vocabulary (the padding ids never occur, as in nanoGPT); the
+    /// square losses see only real classes: C in squentropy's 1/(C−1) is the real vocabulary.</summary>
+    private Tensor TrainingLogits(Tensor logits) =>
+        loss.Kind == LossKind.CrossEntropy ? logits : LossFunctions.RealVocab(logits, data.Tokenizer.VocabSize);
 
     /// <summary>nanoGPT's estimate_loss: mean loss over eval_iters random batches of each split. The batches come
     /// from their own generator (seeded by the seed and step), so evaluating never disturbs training.</summary>
@@ -209,9 +206,9 @@ public sealed class Trainer : IDisposable
                     using var scope = NewDisposeScope();
                     var (x, y) = batches.Next();
                     var full = model.forward(x);
-                    sum += LossFunctions.Compute(RealVocab(full, loss.Kind != LossKind.CrossEntropy), y, loss).item<float>();
+                    sum += LossFunctions.Compute(TrainingLogits(full), y, loss).item<float>();
                     // the NLL that compares models is over the real vocabulary for every loss, cross-entropy included
-                    if (alsoNll) sumNll += LossFunctions.TokenNll(RealVocab(full, true), y).mean().item<float>();
+                    if (alsoNll) sumNll += LossFunctions.TokenNll(LossFunctions.RealVocab(full, data.Tokenizer.VocabSize), y).mean().item<float>();
                 }
                 nll = sumNll / config.EvalIters;
                 return sum / config.EvalIters;
