@@ -44,6 +44,10 @@ internal static class Cli
         return code;
     }
 
+    /// <summary>Refuses a numeric flag below its range before any work is done.</summary>
+    public static int RequireAtLeast(int value, int min, string flag) =>
+        value >= min ? value : throw new GptLabException($"{flag} must be ≥ {min}, got {value}");
+
     private static string FirstLine(string s) => s.Split('\n')[0].TrimEnd('\r');
 
     /// <summary>True when stdout is a terminal that can show live progress.</summary>

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
+using GptLab.Data;
 using GptLab.Evaluation;
 using GptLab.Runs;
 using GptLab.Training;
@@ -18,30 +18,28 @@ internal static class CompareCommand
         var losses = new Option<string>("--losses") { Description = "comma-separated losses", DefaultValueFactory = _ => "cross_entropy,squentropy,mse,ce_mse" };
         var sets = new Option<string[]>("--set") { Description = "override any config key for every model" };
         var outDir = new Option<string?>("--out") { Description = "study folder (default runs/compare-<time>)" };
+        var threads = new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" };
         var cmd = new Command("compare", "Train the same model once per loss and compare them (report.md, results.csv, val_nll.png).")
         {
-            preset, configFile, data, losses, sets, outDir,
+            preset, configFile, data, losses, sets, outDir, threads,
         };
         cmd.SetAction(p =>
         {
             var extra = new List<string>(p.GetValue(sets) ?? []);
             if (p.GetValue(data) is string d) extra.Add($"dataset={d}");
-            string source = p.GetValue(configFile) ?? p.GetValue(preset) ?? "shakespeare-char-cpu";
-            var config = ConfigResolver.Resolve([ConfigResolver.LoadPreset(source)], extra);
-            var list = p.GetValue(losses)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var l in list) Losses.LossOptions.Parse(l);
+            if (p.GetValue(threads) is int th) extra.Add($"threads={th}");
+            var (config, source) = ConfigResolver.FromPreset(p.GetValue(preset), p.GetValue(configFile), extra);
+            var list = LossComparison.ParseLosses(p.GetValue(losses)!);
             string dir = p.GetValue(outDir) ?? Path.Combine("runs", $"compare-{DateTime.Now:yyyyMMdd-HHmmss}");
             if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
                 throw new GptLabException($"{dir} is not empty — pick another --out");
-            TorchRuntime.Initialize(config.EffectiveThreads);
-            using var ds = DataLocator.Open(config.Dataset);
-            using var cts = new CancellationTokenSource();
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
+            using var ds = DatasetLocator.Open(config.Dataset, s => AnsiConsole.MarkupLineInterpolated($"[grey]{s}[/]"));
+            using var signals = new SignalCancellation();
             var rows = LossComparison.Run(config, ds, list, dir, loss =>
             {
                 AnsiConsole.MarkupLineInterpolated($"[bold]training with {loss}[/]");
                 return [new CompareProgress()];
-            }, cts.Token);
+            }, signals.Token);
             string report = ComparisonReport.Write(dir, $"Loss comparison: {source} on {config.Dataset}", rows);
             var t = new Table().Border(TableBorder.Rounded).AddColumns("loss", "train loss (own)", "val NLL", "val ppl", "nats/char", "tokens/s", "wall");
             foreach (var r in rows)

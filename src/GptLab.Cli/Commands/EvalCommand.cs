@@ -28,7 +28,7 @@ internal static class EvalCommand
         {
             using var ck = model.Load(p);
             string dataDir = p.GetValue(data) ?? ck.Manifest.Train.Dataset;
-            using var ds = DataLocator.Open(dataDir);
+            using var ds = DatasetLocator.Open(dataDir);
             if (ds.Tokenizer.Kind != ck.Tokenizer.Kind || ds.Tokenizer.VocabSize != ck.Tokenizer.VocabSize)
                 throw new GptLabException($"{dataDir} was tokenized with {ds.Tokenizer.Kind} ({ds.Tokenizer.VocabSize:N0}), the model with {ck.Tokenizer.Kind} ({ck.Tokenizer.VocabSize:N0}) — prepare the data with the model's tokenizer");
             string name = p.GetValue(split)!;

@@ -77,12 +77,8 @@ internal static class RunsCommand
             last.AddRow(m.Kind, $"{m.Step:N0}", m.Loss?.ToString("0.0000") ?? "", m.TrainLoss?.ToString("0.0000") ?? "", m.ValLoss?.ToString("0.0000") ?? "", m.Lr?.ToString("0.0e+00") ?? "", m.TokensPerS?.ToString("N0") ?? "");
         last.Title = new TableTitle("last metrics");
         AnsiConsole.Write(last);
-        foreach (var (kind, dir) in new[] { ("best", run.BestCheckpoint), ("last", run.LastCheckpoint) })
-        {
-            if (!CheckpointStore.Exists(dir)) { Console.WriteLine($"{kind}: none"); continue; }
-            var m = CheckpointStore.ReadManifest(dir);
-            Console.WriteLine($"{kind}: {dir} (step {m.Step:N0}, best val loss {m.BestValLoss:0.0000})");
-        }
+        foreach (var c in CheckpointStore.OfRun(run))
+            Console.WriteLine(c.Manifest is { } m ? $"{c.Kind}: {c.Directory} (step {m.Step:N0}, best val NLL {m.BestValLoss:0.0000})" : $"{c.Kind}: none");
         return 0;
     }
 }

@@ -78,6 +78,7 @@ internal static class SampleCommand
     /// <summary>Prints <paramref name="count"/> samples of a model (the end of `gptlab train`).</summary>
     public static void PrintSamples(Gpt model, ITokenizer tokenizer, int count, int tokens, int seed)
     {
+        if (count == 0) return;
         var outputs = Sampler.Generate(model, Sampler.PromptIds(tokenizer, ""), count, new SamplingOptions
         {
             MaxNewTokens = tokens, Temperature = 0.8, TopK = 200, Seed = seed, VocabLimit = tokenizer.VocabSize,

@@ -67,10 +67,8 @@ internal static partial class SweepCommand
         worker.SetAction(p =>
         {
             TorchRuntime.Initialize(p.GetValue(threads));
-            using var cts = new CancellationTokenSource();
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
-            int n = new SweepWorker(p.GetValue(dirArg)!, p.GetValue(workerId)!, p.GetValue(threads), Console.WriteLine).Run(cts.Token);
+            using var signals = new SignalCancellation();
+            int n = new SweepWorker(p.GetValue(dirArg)!, p.GetValue(workerId)!, p.GetValue(threads), Console.WriteLine).Run(signals.Token);
             Console.WriteLine($"[{p.GetValue(workerId)}] done: {n} trial(s)");
             return 0;
         });

@@ -69,6 +69,10 @@ public static class CheckpointStore
         }
     }
 
+    /// <summary>A run's best and last checkpoints, each with its manifest or null when absent.</summary>
+    public static IReadOnlyList<(string Kind, string Directory, CheckpointManifest? Manifest)> OfRun(Runs.RunDirectory run) =>
+        [.. new[] { ("best", run.BestCheckpoint), ("last", run.LastCheckpoint) }.Select(k => (k.Item1, k.Item2, Exists(k.Item2) ? ReadManifest(k.Item2) : null))];
+
     public static bool Exists(string dir)
     {
         AtomicDirectory.Recover(dir);

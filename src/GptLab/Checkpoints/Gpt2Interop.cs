@@ -22,7 +22,7 @@ public static class Gpt2Interop
     {
         using var ck = CheckpointStore.Load(checkpointDir);
         var c = ck.Model.Config;
-        if (c.PosEmbedding != "learned")
+        if (c.PosEmbedding != PosEmbedding.Learned)
             throw new GptLabException("a rope model has no GPT-2 equivalent (GPT-2 uses learned positions); its checkpoint's model.safetensors keeps every weight under GPT-2 names");
         Directory.CreateDirectory(outDir);
         using var scope = NewDisposeScope();
@@ -39,7 +39,7 @@ public static class Gpt2Interop
         {
             ["architectures"] = new JsonArray("GPT2LMHeadModel"), ["model_type"] = "gpt2",
             ["n_layer"] = c.NLayer, ["n_head"] = c.NHead, ["n_embd"] = c.NEmbd, ["n_positions"] = c.BlockSize, ["n_ctx"] = c.BlockSize,
-            ["vocab_size"] = c.VocabSize, ["activation_function"] = c.Activation == "gelu_tanh" ? "gelu_new" : "gelu",
+            ["vocab_size"] = c.VocabSize, ["activation_function"] = c.Activation == Activation.GeluTanh ? "gelu_new" : "gelu",
             ["layer_norm_epsilon"] = 1e-5, ["tie_word_embeddings"] = true,
             ["bos_token_id"] = ck.Tokenizer.EosId, ["eos_token_id"] = ck.Tokenizer.EosId,
         };
@@ -73,8 +73,8 @@ public static class Gpt2Interop
             var config = new GptConfig
             {
                 VocabSize = (int)wte.shape[0], NEmbd = (int)wte.shape[1], BlockSize = (int)wpe.shape[0], NLayer = nLayer, NHead = heads,
-                Bias = weights.ContainsKey("transformer.h.0.attn.c_attn.bias"), PosEmbedding = "learned",
-                Activation = hf?["activation_function"]?.GetValue<string>() is "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" ? "gelu_tanh" : hf is null ? "gelu_tanh" : "gelu",
+                Bias = weights.ContainsKey("transformer.h.0.attn.c_attn.bias"), PosEmbedding = PosEmbedding.Learned,
+                Activation = hf?["activation_function"]?.GetValue<string>() is "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" ? Activation.GeluTanh : hf is null ? Activation.GeluTanh : Activation.Gelu,
             };
             // Conv1D (in, out) or Linear (out, in)? c_attn is C × 3C, never square, so it tells for every layer
             // (c_proj is square and cannot tell by itself).

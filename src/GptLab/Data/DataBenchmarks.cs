@@ -1,3 +1,4 @@
+using GptLab.Runs;
 using System.Diagnostics;
 using GptLab.Tokenizers;
 using GptLab.Training;
@@ -31,7 +32,7 @@ public static class DataBenchmarks
             var meta = DatasetPreparer.Prepare(new PrepareOptions { Source = CorpusSource.FromPath(file, null), OutDir = outDir, Tokenizer = tokenizer, VocabSize = vocab });
             double s = sw.Elapsed.TotalSeconds;
             double mb = new FileInfo(file).Length / 1e6;
-            return new PrepareBench(tokenizer, mb, s, mb / s, meta.Train.Tokens + meta.Val.Tokens, Benchmark.PeakRssMb());
+            return new PrepareBench(tokenizer, mb, s, mb / s, meta.Train.Tokens + meta.Val.Tokens, Measure.PeakRssMb());
         }
         finally
         {
@@ -51,6 +52,6 @@ public static class DataBenchmarks
         double merge = sw.Elapsed.TotalSeconds;
         double? rate = null;
         if (heldOut != null) rate = (double)new BpeTokenizer(model).Encode(heldOut).Length / DatasetPreparer.CountCodePoints(heldOut);
-        return new BpeBench(vocab, megabytes, count, merge, Benchmark.PeakRssMb(), rate);
+        return new BpeBench(vocab, megabytes, count, merge, Measure.PeakRssMb(), rate);
     }
 }

@@ -14,28 +14,30 @@ namespace GptLab.Evaluation;
 /// </summary>
 public static class LossComparison
 {
-    public static IReadOnlyList<ComparisonRow> Run(TrainConfig config, Dataset data, IReadOnlyList<string> losses, string outDir,
+    /// <summary>Parses a comma-separated list of loss names (at least one).</summary>
+    public static IReadOnlyList<LossKind> ParseLosses(string list)
+    {
+        var losses = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(LossOptions.Parse).ToList();
+        return losses.Count > 0 ? losses : throw new GptLabException("--losses needs at least one loss");
+    }
+
+    public static IReadOnlyList<ComparisonRow> Run(TrainConfig config, Dataset data, IReadOnlyList<LossKind> losses, string outDir,
         Func<string, IReadOnlyList<ITrainingObserver>>? observersFor = null, CancellationToken cancel = default)
     {
         if (losses.Count == 0) throw new GptLabException("--losses needs at least one loss");
-        foreach (var l in losses) LossOptions.Parse(l);
         var rows = new List<ComparisonRow>();
-        foreach (string loss in losses)
+        foreach (var kind in losses)
         {
             cancel.ThrowIfCancellationRequested();
-            var c = config with { Loss = loss };
-            var run = new RunDirectory(Path.Combine(outDir, loss));
-            if (run.Exists) throw new GptLabException($"{run.Path} already holds a run — pick another --out");
-            run.Create();
-            Json.Write(run.ConfigPath, c);
+            string loss = LossOptions.Name(kind);
+            var c = config with { Loss = kind };
             var rec = new RecordingObserver();
             TrainResult result;
-            var started = DateTime.UtcNow;
-            using (var trainer = new Trainer(c, data, run))
+            RunDirectory run;
+            using (var session = TrainingSession.Start(c, Path.Combine(outDir, loss), new SessionOptions { Dataset = data }))
             {
-                run.WriteStatus(RunStatus.OfThisProcess("running", 0, started, trainer.Model.NumParams()));
-                result = trainer.Run([rec, .. observersFor?.Invoke(loss) ?? []], cancel);
-                run.WriteStatus(RunStatus.OfThisProcess(result.Outcome == TrainOutcome.Finished ? "finished" : "stopped", result.Step, started, trainer.Model.NumParams()));
+                run = session.Run;
+                result = session.Train([rec, .. observersFor?.Invoke(loss) ?? []], cancel);
             }
             string ckDir = CheckpointStore.Exists(run.BestCheckpoint) ? run.BestCheckpoint : run.LastCheckpoint;
             using var ck = CheckpointStore.Load(ckDir);
@@ -47,7 +49,7 @@ public static class LossComparison
             {
                 Loss = loss, Run = run.Path, TrainLoss = rec.Evals.LastOrDefault()?.TrainLoss ?? double.NaN,
                 ValNll = eval.Nll, ValPerplexity = eval.Perplexity, NatsPerChar = eval.NatsPerChar, Accuracy = eval.Accuracy,
-                TokensPerS = steps.Count > 0 ? Benchmark.Median(steps) : 0, WallS = result.WallS,
+                TokensPerS = steps.Count > 0 ? Measure.Median(steps) : 0, WallS = result.WallS,
                 Sample = ck.Tokenizer.Decode(sample), Curve = rec.Evals.Select(e => ((double)e.Step, e.ValNll ?? double.NaN)).ToList(),
             });
         }

@@ -1,3 +1,4 @@
+using GptLab.Runs;
 using System.Diagnostics;
 using GptLab.Training;
 using static TorchSharp.torch;
@@ -23,7 +24,7 @@ public static class LossBenchmark
             using var targets = randint(0, vocab, [tokens]);
             GC.Collect();
             ResetPeak();
-            double before = Benchmark.RssMb();
+            double before = Measure.RssMb();
             var sw = Stopwatch.StartNew();
             using (var scope = NewDisposeScope())
             {
@@ -33,7 +34,7 @@ public static class LossBenchmark
                 loss.backward();
             }
             double ms = sw.Elapsed.TotalMilliseconds;
-            double peak = Benchmark.PeakRssMb();
+            double peak = Measure.PeakRssMb();
             logits.grad?.Dispose();
             results.Add(new LossBench(name, tokens, vocab, peak - before, tokens * (double)vocab * 4 / 1048576, ms));
         }

@@ -3,15 +3,6 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace GptLab.Losses;
 
-/// <summary>The training losses (config key <c>loss</c>).</summary>
-public enum LossKind
-{
-    CrossEntropy,   // cross_entropy
-    Squentropy,     // squentropy: CE + mean squared logit of the incorrect classes (Hui, Wright & Belkin 2023)
-    Mse,            // mse: rescaled square loss against one-hot (Hui & Belkin 2021)
-    CeMse,          // ce_mse: CE + mean over V of (onehot − f)², true-class term weighted
-}
-
 /// <summary>Knobs of the losses.</summary>
 public sealed record LossOptions
 {
@@ -22,22 +13,9 @@ public sealed record LossOptions
     public double MseTargetWeight { get; init; } = 65;   // ce_mse: weight of the true-class square term
     public long IgnoreIndex { get; init; } = -1;         // targets equal to this are masked out
 
-    public static LossKind Parse(string name) => name switch
-    {
-        "cross_entropy" => LossKind.CrossEntropy,
-        "squentropy" => LossKind.Squentropy,
-        "mse" => LossKind.Mse,
-        "ce_mse" => LossKind.CeMse,
-        _ => throw new GptLabException($"loss must be one of cross_entropy, squentropy, mse, ce_mse; got '{name}'"),
-    };
+    public static LossKind Parse(string name) => IO.JsonEnum.Parse<LossKind>(name, "loss");
 
-    public static string Name(LossKind kind) => kind switch
-    {
-        LossKind.CrossEntropy => "cross_entropy",
-        LossKind.Squentropy => "squentropy",
-        LossKind.Mse => "mse",
-        _ => "ce_mse",
-    };
+    public static string Name(LossKind kind) => IO.JsonEnum.Name(kind);
 }
 
 /// <summary>

@@ -19,8 +19,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     public Gpt(GptConfig config) : base(nameof(Gpt))
     {
         if (config.NEmbd % config.NHead != 0) throw new GptLabException($"n_embd ({config.NEmbd}) must be divisible by n_head ({config.NHead})");
-        if (config.PosEmbedding == "rope" && config.HeadSize % 2 != 0) throw new GptLabException($"rope needs an even head size (n_embd / n_head = {config.HeadSize})");
-        if (config.Activation is not ("gelu" or "gelu_tanh")) throw new GptLabException($"activation must be gelu or gelu_tanh, got '{config.Activation}'");
+        if (config.PosEmbedding == PosEmbedding.Rope && config.HeadSize % 2 != 0) throw new GptLabException($"rope needs an even head size (n_embd / n_head = {config.HeadSize})");
         Config = config;
         transformer = new Transformer(config);
         RegisterComponents();
@@ -139,9 +138,8 @@ internal sealed class Transformer : nn.Module
     {
         Ctx = new ModelContext();
         wte = nn.Embedding(c.VocabSize, c.NEmbd);
-        if (c.PosEmbedding == "learned") wpe = nn.Embedding(c.BlockSize, c.NEmbd);
-        else if (c.PosEmbedding == "rope") rotary = new Rotary(c.HeadSize, c.BlockSize, c.RopeTheta);
-        else throw new GptLabException($"pos_embedding must be learned or rope, got '{c.PosEmbedding}'");
+        if (c.PosEmbedding == PosEmbedding.Learned) wpe = nn.Embedding(c.BlockSize, c.NEmbd);
+        else rotary = new Rotary(c.HeadSize, c.BlockSize, c.RopeTheta);
         dropout = c.Dropout;
         h = nn.ModuleList(Enumerable.Range(0, c.NLayer).Select(_ => new Block(c, Ctx, rotary)).ToArray());
         ln_f = nn.LayerNorm(c.NEmbd, 1e-5, true, c.Bias);
@@ -260,7 +258,7 @@ internal sealed class Mlp : nn.Module<Tensor, Tensor>
         c_proj = nn.Linear(4 * c.NEmbd, c.NEmbd, c.Bias);
         dropout = c.Dropout;
         this.ctx = ctx;
-        tanh = c.Activation == "gelu_tanh";
+        tanh = c.Activation == Activation.GeluTanh;
         RegisterComponents();
     }
 

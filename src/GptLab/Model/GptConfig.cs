@@ -10,9 +10,9 @@ public sealed record GptConfig
     public int NEmbd { get; init; } = 768;
     public double Dropout { get; init; }              // 0 for pre-training; 0.1+ for fine-tuning / small data
     public bool Bias { get; init; } = true;           // biases in Linear and LayerNorm, as GPT-2; false: a bit better and faster
-    public string PosEmbedding { get; init; } = "learned"; // learned (GPT-2's wpe) | rope (rotary, no wpe)
+    public PosEmbedding PosEmbedding { get; init; } = PosEmbedding.Learned; // learned (GPT-2's wpe) | rope (rotary, no wpe)
     public double RopeTheta { get; init; } = 10000;   // rotary base
-    public string Activation { get; init; } = "gelu"; // gelu (exact, nanoGPT) | gelu_tanh (OpenAI GPT-2's "gelu_new")
+    public Activation Activation { get; init; } = Activation.Gelu; // gelu (exact, nanoGPT) | gelu_tanh (OpenAI GPT-2's "gelu_new")
 
     public int HeadSize => NEmbd / NHead;
 

@@ -56,25 +56,11 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
         try
         {
             var config = spec.TrialConfig(trial.Params, trial.Phase) with { Threads = threads };
-            if (!datasets.TryGetValue(config.Dataset, out var data)) datasets[config.Dataset] = data = Dataset.Open(config.Dataset);
-            var last = CheckpointStore.Exists(run.LastCheckpoint) ? CheckpointStore.ReadManifest(run.LastCheckpoint) : null;
-            string? resume = last is not null && last.Train.Seed == config.Seed && last.Step <= config.MaxIters ? run.LastCheckpoint : null;
-            if (resume is null)
-            {
-                AtomicDirectory.TryDelete(run.Path);   // a half-run first attempt without a checkpoint: start clean
-                run.Create();
-            }
-            else run.TruncateAfter(last!.Step, last.LastEvalStep == last.Step);
-            Json.Write(run.ConfigPath, config);
+            if (!datasets.TryGetValue(config.Dataset, out var data)) datasets[config.Dataset] = data = DatasetLocator.Open(config.Dataset, log);
             var rec = new RecordingObserver();
             TrainResult result;
-            using (var trainer = new Trainer(config, data, run, resume))
-            {
-                var started = DateTime.UtcNow;
-                run.WriteStatus(RunStatus.OfThisProcess("running", trainer.Step, started, trainer.Model.NumParams()));
-                result = trainer.Run([rec], stop);
-                run.WriteStatus(RunStatus.OfThisProcess(result.Outcome == TrainOutcome.Finished ? "finished" : "stopped", result.Step, started, trainer.Model.NumParams()));
-            }
+            using (var session = TrainingSession.StartOrContinue(config, run.Path, new SessionOptions { Dataset = data, Log = log }))
+                result = session.Train([rec], stop);
             if (result.Outcome == TrainOutcome.Stopped)
             {
                 study.RequeueAllRunningOf(trial.Id, workerId);   // stopped by the user: another session continues it
@@ -89,7 +75,7 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
                 _ => nll,
             };
             var speeds = rec.Steps.Where(s => s.TokensPerS is > 0).Select(s => s.TokensPerS!.Value).ToList();
-            study.Complete(trial.Id, workerId, metric, nll, result.WallS, speeds.Count > 0 ? Benchmark.Median(speeds) : 0);
+            study.Complete(trial.Id, workerId, metric, nll, result.WallS, speeds.Count > 0 ? Measure.Median(speeds) : 0);
             log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase}: {spec.Metric} {metric:0.0000}");
         }
         catch (Exception e) when (e is GptLabException or IOException or InvalidOperationException or ArgumentException)

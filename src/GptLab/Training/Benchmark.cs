@@ -1,3 +1,4 @@
+using GptLab.Runs;
 using System.Diagnostics;
 using GptLab.Data;
 using GptLab.Losses;
@@ -45,7 +46,7 @@ public static class Benchmark
         TorchRuntime.Initialize(config.EffectiveThreads);
         random.manual_seed(config.Seed);
         using var model = new Gpt(config.ToGptConfig(vocab));
-        if (config.Dtype == "bfloat16") model.Autocast = ScalarType.BFloat16;
+        if (config.Dtype == Precision.BFloat16) model.Autocast = ScalarType.BFloat16;
         model.train();
         using var optimizer = new Optimizer(model, config);
         var loss = config.LossOptions;
@@ -68,42 +69,28 @@ public static class Benchmark
         try
         {
             var batches = new BatchSource(data, config.BatchSize, config.BlockSize, false, 1);
-            var fwd = new List<double>(); var bwd = new List<double>(); var opt = new List<double>(); var tot = new List<double>(); var dat = new List<double>();
+            var step = new TrainingStep(model, optimizer, loss, vocab, config.GradClip);
+            var times = new List<StepTimings>();
             double last = 0;
             var rss = new List<RssPoint>();
-            var sw = new Stopwatch();
             for (int it = 0; it < warmup + iters; it++)
             {
-                using var scope = NewDisposeScope();
-                sw.Restart();
-                var (x, y) = batches.Next();
-                double t0 = sw.Elapsed.TotalMilliseconds;
-                var logits = model.forward(x);
-                if (loss.Kind != LossKind.CrossEntropy) logits = LossFunctions.RealVocab(logits, vocab);
-                var l = LossFunctions.Compute(logits, y, loss);
-                double t1 = sw.Elapsed.TotalMilliseconds;
-                l.backward();
-                optimizer.ClipGradNorm(config.GradClip);
-                double t2 = sw.Elapsed.TotalMilliseconds;
-                optimizer.Apply(config.LearningRate);
-                optimizer.ZeroGrad();
-                double t3 = sw.Elapsed.TotalMilliseconds;
-                if (it >= warmup)
-                {
-                    dat.Add(t0); fwd.Add(t1 - t0); bwd.Add(t2 - t1); opt.Add(t3 - t2); tot.Add(t3);
-                }
-                if (it == warmup + iters - 1) last = l.item<float>();
-                if (rssAt != null && rssAt.Contains(it + 1)) { GC.Collect(); rss.Add(new RssPoint(it + 1, RssMb())); }
+                var t = new StepTimings();
+                last = step.Run(batches, config.GradientAccumulationSteps, config.LearningRate, out _, t);
+                if (it >= warmup) times.Add(t);
+                if (rssAt != null && rssAt.Contains(it + 1)) { GC.Collect(); rss.Add(new RssPoint(it + 1, Measure.RssMb())); }
             }
-            double ms = Median(tot);
-            double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32);
+            List<double> Of(Func<StepTimings, double> f) => times.Select(f).ToList();
+            double ms = Measure.Median(Of(t => t.TotalMs));
+            double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
             long tokens = (long)config.BatchSize * config.BlockSize;
             return new BenchResult
             {
-                Preset = name, Dtype = config.Dtype, Threads = config.EffectiveThreads, Iters = iters, BatchSize = config.BatchSize,
+                Preset = name, Dtype = IO.JsonEnum.Name(config.Dtype), Threads = config.EffectiveThreads, Iters = iters, BatchSize = config.BatchSize,
                 BlockSize = config.BlockSize, Parameters = model.NumParams(), MsPerIter = ms, TokensPerS = tokens / (ms / 1000),
-                ForwardMs = Median(fwd), BackwardMs = Median(bwd), OptimizerMs = Median(opt), DataMs = Median(dat),
-                Mfu = model.FlopsPerIter(tokens) / (ms / 1000) / peak, PeakFlops = peak, PeakRssMb = PeakRssMb(), FinalLoss = last,
+                ForwardMs = Measure.Median(Of(t => t.ForwardMs)), BackwardMs = Measure.Median(Of(t => t.BackwardMs)),
+                OptimizerMs = Measure.Median(Of(t => t.OptimizerMs)), DataMs = Measure.Median(Of(t => t.DataMs)),
+                Mfu = model.FlopsPerIter(tokens) / (ms / 1000) / peak, PeakFlops = peak, PeakRssMb = Measure.PeakRssMb(), FinalLoss = last,
                 MklShim = TorchRuntime.MklShimLoaded, Rss = rssAt is null ? null : rss,
             };
         }
@@ -130,26 +117,4 @@ public static class Benchmark
         return new GenerationBench(name, tokens, config.BlockSize, tokens / cachedS, tokens / plainS, cached[0].SequenceEqual(plain[0]));
     }
 
-    public static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length == 0 ? 0 : s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-
-    /// <summary>Peak resident memory of this process (VmHWM), MiB.</summary>
-    public static double PeakRssMb() => ReadStatusKb("VmHWM:") / 1024.0;
-
-    /// <summary>Current resident memory of this process (VmRSS), MiB.</summary>
-    public static double RssMb() => ReadStatusKb("VmRSS:") / 1024.0;
-
-    private static long ReadStatusKb(string key)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith(key)) return long.Parse(line[key.Length..].Trim().Split(' ')[0]);
-        }
-        catch (IOException) { }
-        return 0;
-    }
 }

@@ -48,6 +48,17 @@ public static class ConfigResolver
         }
     }
 
+    /// <summary>The config of a fresh run: a preset or a config file (not both; default
+    /// <c>shakespeare-char-cpu</c>), then <c>--set key=value</c> overrides. Returns the config and the name of its source.</summary>
+    public static (TrainConfig Config, string Source) FromPreset(string? preset, string? configFile, IEnumerable<string> sets)
+    {
+        if (preset != null && configFile != null) throw new GptLabException("give --preset or --config, not both");
+        string source = configFile ?? preset ?? DefaultPreset;
+        return (Resolve([LoadPreset(source)], sets), source);
+    }
+
+    public const string DefaultPreset = "shakespeare-char-cpu";
+
     /// <summary>Applies layers of overrides, in order, onto the defaults (or onto <paramref name="baseConfig"/>).</summary>
     public static TrainConfig Resolve(IEnumerable<JsonObject> layers, IEnumerable<string> sets, TrainConfig? baseConfig = null)
     {
@@ -67,6 +78,7 @@ public static class ConfigResolver
             CheckKey(key);
             node[key] = ParseValue(key, set[(eq + 1)..].Trim(), node[key]);
         }
+        CheckChoices(node);
         TrainConfig config;
         try { config = node.Deserialize<TrainConfig>(Strict)!; }
         catch (JsonException e)
@@ -76,6 +88,19 @@ public static class ConfigResolver
         }
         Validate(config);
         return config;
+    }
+
+    /// <summary>Every choice knob (an enum) must hold one of its names; the error lists them.</summary>
+    private static void CheckChoices(JsonObject node)
+    {
+        foreach (var p in typeof(TrainConfig).GetProperties().Where(p => p.PropertyType.IsEnum))
+        {
+            string key = JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name);
+            var allowed = JsonEnum.Names(p.PropertyType);
+            string? value = node[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+            if (value is null || !allowed.Contains(value))
+                throw new GptLabException($"config key '{key}' must be one of {string.Join(", ", allowed)}; got {node[key]?.ToJsonString() ?? "null"}");
+        }
     }
 
     private static void CheckKey(string key)
@@ -102,10 +127,7 @@ public static class ConfigResolver
         Require(c.NEmbd >= 1 && c.NEmbd % c.NHead == 0, "n_embd", $"must be a positive multiple of n_head ({c.NHead}), got {c.NEmbd}");
         Require(c.BlockSize >= 1, "block_size", $"must be ≥ 1, got {c.BlockSize}");
         Require(c.Dropout is >= 0 and < 1, "dropout", $"must be in [0, 1), got {c.Dropout}");
-        Require(c.PosEmbedding is "learned" or "rope", "pos_embedding", $"must be learned or rope, got '{c.PosEmbedding}'");
-        Require(c.PosEmbedding != "rope" || (c.NEmbd / c.NHead) % 2 == 0, "pos_embedding", "rope needs an even head size (n_embd / n_head)");
-        Require(c.Loss is "cross_entropy" or "squentropy" or "mse" or "ce_mse", "loss", $"must be cross_entropy, squentropy, mse or ce_mse, got '{c.Loss}'");
-        Require(c.Optimizer is "adamw" or "sgd", "optimizer", $"must be adamw or sgd, got '{c.Optimizer}'");
+        Require(c.PosEmbedding != Model.PosEmbedding.Rope || (c.NEmbd / c.NHead) % 2 == 0, "pos_embedding", "rope needs an even head size (n_embd / n_head)");
         Require(c.LearningRate > 0 && double.IsFinite(c.LearningRate), "learning_rate", $"must be > 0, got {c.LearningRate}");
         Require(c.MinLr >= 0, "min_lr", $"must be ≥ 0, got {c.MinLr}");
         Require(c.WeightDecay >= 0, "weight_decay", $"must be ≥ 0, got {c.WeightDecay}");
@@ -121,10 +143,7 @@ public static class ConfigResolver
         Require(c.EvalInterval >= 1, "eval_interval", $"must be ≥ 1, got {c.EvalInterval}");
         Require(c.EvalIters >= 1, "eval_iters", $"must be ≥ 1, got {c.EvalIters}");
         Require(c.LogInterval >= 1, "log_interval", $"must be ≥ 1, got {c.LogInterval}");
-        Require(c.InitFrom is "scratch" or "resume" || Directory.Exists(c.InitFrom), "init_from", $"must be scratch, resume or a checkpoint folder, got '{c.InitFrom}'");
-        Require(c.Activation is "gelu" or "gelu_tanh", "activation", $"must be gelu or gelu_tanh, got '{c.Activation}'");
-        Require(c.Dtype is "float32" or "bfloat16", "dtype", $"must be float32 or bfloat16 on this CPU build, got '{c.Dtype}'");
-        Require(c.Batching is "random" or "sequential", "batching", $"must be random or sequential, got '{c.Batching}'");
+        Require(c.InitFrom.CheckpointDir is not string dir || Directory.Exists(dir), "init_from", $"must be scratch, resume or a checkpoint folder, got '{c.InitFrom}'");
         Require(c.Threads >= 0, "threads", $"must be ≥ 0 (0 = all cores), got {c.Threads}");
         Require(c.SampleTokens >= 0, "sample_tokens", $"must be ≥ 0, got {c.SampleTokens}");
         Require(c.SampleTemperature >= 0, "sample_temperature", $"must be ≥ 0, got {c.SampleTemperature}");

@@ -67,7 +67,7 @@ public sealed class Optimizer : IDisposable
             var g = p.grad;
             if (g is null) continue;
             double wd = decay ? config.WeightDecay : 0;
-            if (config.Optimizer == "sgd")
+            if (config.Optimizer == OptimizerKind.Sgd)
             {
                 if (wd != 0) g = g.add(p, alpha: wd);
                 if (config.Momentum != 0)
@@ -96,7 +96,7 @@ public sealed class Optimizer : IDisposable
     /// <summary>State tensors by name ("exp_avg/NAME", "exp_avg_sq/NAME", "momentum/NAME") for a checkpoint.</summary>
     public IEnumerable<(string Name, Tensor Tensor)> State()
     {
-        string first = config.Optimizer == "sgd" ? "momentum" : "exp_avg";
+        string first = config.Optimizer == OptimizerKind.Sgd ? "momentum" : "exp_avg";
         for (int i = 0; i < parameters.Length; i++)
         {
             if (m[i] is Tensor a) yield return ($"{first}/{parameters[i].Name}", a);
@@ -106,7 +106,7 @@ public sealed class Optimizer : IDisposable
 
     public void LoadState(IReadOnlyDictionary<string, Tensor> state, long step)
     {
-        string first = config.Optimizer == "sgd" ? "momentum" : "exp_avg";
+        string first = config.Optimizer == OptimizerKind.Sgd ? "momentum" : "exp_avg";
         for (int i = 0; i < parameters.Length; i++)
         {
             if (state.TryGetValue($"{first}/{parameters[i].Name}", out var a)) { m[i]?.Dispose(); m[i] = a.clone(); }

@@ -12,7 +12,7 @@ public sealed record TrainConfig
 {
     // data
     public string Dataset { get; init; } = "data/shakespeare-char";   // a folder made by `gptlab prepare`
-    public string Batching { get; init; } = "random";  // random windows (nanoGPT) | sequential non-overlapping chunks, in order, per epoch
+    public Batching Batching { get; init; } = Batching.Random; // random windows (nanoGPT) | sequential non-overlapping chunks, in order, per epoch
 
     // model
     public int NLayer { get; init; } = 12;
@@ -21,20 +21,20 @@ public sealed record TrainConfig
     public int BlockSize { get; init; } = 1024;
     public double Dropout { get; init; }               // 0 for pre-training, try 0.1+ for small data
     public bool Bias { get; init; }                    // nanoGPT's train.py default: no biases
-    public string PosEmbedding { get; init; } = "learned"; // learned | rope
+    public PosEmbedding PosEmbedding { get; init; } = PosEmbedding.Learned; // learned | rope
     public double RopeTheta { get; init; } = 10000;
     public bool PadVocab { get; init; } = true;        // round the vocab up to a multiple of 64 (faster matmuls)
-    public string Activation { get; init; } = "gelu";  // gelu (exact, nanoGPT) | gelu_tanh (OpenAI GPT-2)
+    public Activation Activation { get; init; } = Activation.Gelu; // gelu (exact, nanoGPT) | gelu_tanh (OpenAI GPT-2)
 
     // loss
-    public string Loss { get; init; } = "cross_entropy"; // cross_entropy | squentropy | mse | ce_mse
+    public LossKind Loss { get; init; } = LossKind.CrossEntropy; // cross_entropy | squentropy | mse | ce_mse
     public double SquentropyWeight { get; init; } = 1;
     public double MseK { get; init; } = 1;
     public double MseM { get; init; } = 1;
     public double MseTargetWeight { get; init; } = 65;
 
     // optimizer
-    public string Optimizer { get; init; } = "adamw";  // adamw | sgd
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW; // adamw | sgd
     public double LearningRate { get; init; } = 6e-4;  // max learning rate
     public double WeightDecay { get; init; } = 0.1;    // on 2-D weights only (nanoGPT's groups)
     public double Beta1 { get; init; } = 0.9;
@@ -58,9 +58,9 @@ public sealed record TrainConfig
     public int LogInterval { get; init; } = 1;
     public bool EvalOnly { get; init; }                // evaluate once and exit
     public bool AlwaysSaveCheckpoint { get; init; } = true; // write checkpoints/last at every eval
-    public string InitFrom { get; init; } = "scratch"; // scratch | resume | a checkpoint folder (fine-tune its weights; e.g. from `gptlab import`)
+    public InitFrom InitFrom { get; init; } = InitFrom.Scratch; // scratch | resume | a checkpoint folder (fine-tune its weights; e.g. from `gptlab import`)
     public int Seed { get; init; } = 1337;
-    public string Dtype { get; init; } = "float32";    // float32 | bfloat16 (mixed precision: fp32 master weights)
+    public Precision Dtype { get; init; } = Precision.Float32; // float32 | bfloat16 (mixed precision: fp32 master weights)
     public int Threads { get; init; }                  // intra-op threads; 0 = all cores
     public double PeakFlops { get; init; }             // FLOP/s the MFU is measured against; 0 = measure a matmul once
 
@@ -71,7 +71,7 @@ public sealed record TrainConfig
 
     public LossOptions LossOptions => new()
     {
-        Kind = LossOptions.Parse(Loss),
+        Kind = Loss,
         SquentropyWeight = SquentropyWeight,
         MseK = MseK,
         MseM = MseM,
@@ -94,7 +94,7 @@ public sealed record TrainConfig
 
     /// <summary>This config with the model shape of a checkpoint (init_from a checkpoint folder), as nanoGPT
     /// overrides the model arguments when it starts from GPT-2.</summary>
-    public TrainConfig WithModelOf(Model.GptConfig m, int dataVocab) => this with
+    public TrainConfig WithModelOf(GptConfig m, int dataVocab) => this with
     {
         NLayer = m.NLayer, NHead = m.NHead, NEmbd = m.NEmbd, BlockSize = m.BlockSize, Bias = m.Bias, PosEmbedding = m.PosEmbedding,
         RopeTheta = m.RopeTheta, Activation = m.Activation, PadVocab = m.VocabSize != dataVocab,

@@ -24,6 +24,7 @@ public sealed class Trainer : IDisposable
     private readonly Optimizer optimizer;
     private readonly BatchSource trainBatches;
     private readonly LossOptions loss;
+    private readonly TrainingStep trainingStep;
     private readonly int maxIters;
     private int step;
     private long tokensSeen;
@@ -47,11 +48,12 @@ public sealed class Trainer : IDisposable
 
         random.manual_seed(config.Seed);
         model = new Gpt(config.ToGptConfig(data.Tokenizer.VocabSize));
-        if (config.Dtype == "bfloat16") model.Autocast = ScalarType.BFloat16;
-        if (resumeFrom == null && config.InitFrom is not ("scratch" or "resume"))
-            CheckpointStore.LoadWeights(model, Path.Combine(config.InitFrom, CheckpointStore.ModelFile));   // fine-tune
+        if (config.Dtype == Precision.BFloat16) model.Autocast = ScalarType.BFloat16;
+        if (resumeFrom == null && config.InitFrom.CheckpointDir is string from)
+            CheckpointStore.LoadWeights(model, Path.Combine(from, CheckpointStore.ModelFile));   // fine-tune
         optimizer = new Optimizer(model, config);
-        trainBatches = new BatchSource(data.Train, config.BatchSize, config.BlockSize, config.Batching == "sequential", (ulong)config.Seed * 2654435761UL + 1);
+        trainingStep = new TrainingStep(model, optimizer, loss, data.Tokenizer.VocabSize, config.GradClip);
+        trainBatches = new BatchSource(data.Train, config.BatchSize, config.BlockSize, config.Batching == Batching.Sequential, (ulong)config.Seed * 2654435761UL + 1);
         maxIters = config.Epochs > 0
             ? (int)Math.Ceiling(config.Epochs * trainBatches.ChunksPerEpoch / ((double)config.BatchSize * config.GradientAccumulationSteps))
             : config.MaxIters;
@@ -92,10 +94,10 @@ public sealed class Trainer : IDisposable
     public TrainResult Run(IReadOnlyList<ITrainingObserver> observers, CancellationToken stop = default)
     {
         var wall = Stopwatch.StartNew();
-        double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32);
+        double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
         var g = optimizer.Groups;
         foreach (var o in observers)
-            o.OnStart(new TrainingStart(model.NumParams(), step, maxIters, config.TokensPerIter, config.EffectiveThreads, config.Dtype, peak,
+            o.OnStart(new TrainingStart(model.NumParams(), step, maxIters, config.TokensPerIter, config.EffectiveThreads, IO.JsonEnum.Name(config.Dtype), peak,
                 g.DecayTensors, g.DecayParams, g.NoDecayTensors, g.NoDecayParams));
         double Wall() => wallBefore + wall.Elapsed.TotalSeconds;
         double flopsPerIter = model.FlopsPerIter(config.TokensPerIter);
@@ -139,7 +141,7 @@ public sealed class Trainer : IDisposable
 
             double lr = LrSchedule.Get(step, config);
             stepTimer.Restart();
-            double lossValue = TrainStep(lr, out double gradNorm);
+            double lossValue = trainingStep.Run(trainBatches, config.GradientAccumulationSteps, lr, out double gradNorm);
             stepTimer.Stop();
             if (!double.IsFinite(lossValue))
                 throw new GptLabException(
@@ -164,31 +166,6 @@ public sealed class Trainer : IDisposable
         return new TrainResult(TrainOutcome.Finished, step, bestValLoss, lastValLoss, Wall());
     }
 
-    /// <summary>One optimizer step over gradient_accumulation_steps micro-batches; returns the mean loss.</summary>
-    private double TrainStep(double lr, out double gradNorm)
-    {
-        using var scope = NewDisposeScope();
-        int accum = config.GradientAccumulationSteps;
-        Tensor? total = null;
-        for (int micro = 0; micro < accum; micro++)
-        {
-            var (x, y) = trainBatches.Next();
-            var logits = TrainingLogits(model.forward(x));
-            var l = LossFunctions.Compute(logits, y, loss) / accum;
-            l.backward();
-            total = total is null ? l.detach() : total + l.detach();
-        }
-        gradNorm = optimizer.ClipGradNorm(config.GradClip);
-        optimizer.Apply(lr);
-        optimizer.ZeroGrad();
-        return total!.item<float>();
-    }
-
-    /// <summary>Cross-entropy trains over the padded vocabulary (the padding ids never occur, as in nanoGPT); the
-    /// square losses see only real classes: C in squentropy's 1/(C−1) is the real vocabulary.</summary>
-    private Tensor TrainingLogits(Tensor logits) =>
-        loss.Kind == LossKind.CrossEntropy ? logits : LossFunctions.RealVocab(logits, data.Tokenizer.VocabSize);
-
     /// <summary>nanoGPT's estimate_loss: mean loss over eval_iters random batches of each split. The batches come
     /// from their own generator (seeded by the seed and step), so evaluating never disturbs training.</summary>
     public (double Train, double Val, double ValNll) EstimateLoss()
@@ -206,7 +183,7 @@ public sealed class Trainer : IDisposable
                     using var scope = NewDisposeScope();
                     var (x, y) = batches.Next();
                     var full = model.forward(x);
-                    sum += LossFunctions.Compute(TrainingLogits(full), y, loss).item<float>();
+                    sum += LossFunctions.Compute(TrainingStep.Logits(full, loss.Kind, data.Tokenizer.VocabSize), y, loss).item<float>();
                     // the NLL that compares models is over the real vocabulary for every loss, cross-entropy included
                     if (alsoNll) sumNll += LossFunctions.TokenNll(LossFunctions.RealVocab(full, data.Tokenizer.VocabSize), y).mean().item<float>();
                 }

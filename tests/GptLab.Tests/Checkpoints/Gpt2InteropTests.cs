@@ -40,7 +40,7 @@ public class Gpt2InteropTests(TrainedRun trained) : IClassFixture<TrainedRun>
     {
         using var dir = new TempDir();
         random.manual_seed(4);
-        var cfg = new GptConfig { VocabSize = 64, BlockSize = 8, NLayer = 2, NHead = 2, NEmbd = 16, Bias = true, Activation = "gelu_tanh" };
+        var cfg = new GptConfig { VocabSize = 64, BlockSize = 8, NLayer = 2, NHead = 2, NEmbd = 16, Bias = true, Activation = Activation.GeluTanh };
         using var model = new Gpt(cfg);
         using (no_grad()) foreach (var p in model.parameters()) p.add_(randn_like(p) * 0.1);
         // as transformers writes GPT2Model: no "transformer." prefix, Conv1D weights (in, out), causal-mask buffers
@@ -52,7 +52,7 @@ public class Gpt2InteropTests(TrainedRun trained) : IClassFixture<TrainedRun>
         SafeTensors.Save(dir["hf/model.safetensors"], tensors);
         File.WriteAllText(dir["hf/config.json"], """{ "n_head": 2, "activation_function": "gelu_new", "model_type": "gpt2" }""");
         var m = Gpt2Interop.Import(dir["hf"], dir["ck"], tokenizerDir: trained.DataDir);
-        Assert.Equal("gelu_tanh", m.Model.Activation);
+        Assert.Equal(GptLab.Model.Activation.GeluTanh, m.Model.Activation);
         using var ck = CheckpointStore.Load(dir["ck"]);
         using var idx = randint(0, 60, [2, 8]);
         Assert.True((Logits(model, idx) - Logits(ck.Model, idx)).abs().max().item<float>() < 1e-5);
@@ -68,7 +68,7 @@ public class Gpt2InteropTests(TrainedRun trained) : IClassFixture<TrainedRun>
         Gpt2Interop.Import(dir["hf"], dir["ck"], tokenizerDir: trained.DataDir);
         using var data = Dataset.Open(trained.DataDir);
         var from = CheckpointStore.ReadManifest(dir["ck"]);
-        var config = (Tiny.Config(trained.DataDir, 2) with { InitFrom = dir["ck"], NLayer = 1, NEmbd = 8 }).WithModelOf(from.Model, data.Tokenizer.VocabSize);
+        var config = (Tiny.Config(trained.DataDir, 2) with { InitFrom = InitFrom.Checkpoint(dir["ck"]), NLayer = 1, NEmbd = 8 }).WithModelOf(from.Model, data.Tokenizer.VocabSize);
         Assert.Equal(2, config.NLayer);
         using var trainer = new Trainer(config, data, null);
         using var original = CheckpointStore.Load(trained.Run.BestCheckpoint);

@@ -68,7 +68,7 @@ public class ModelTests
     [Fact]
     public void Rope_model_trains_without_position_embeddings()
     {
-        using var model = new Gpt(Small with { PosEmbedding = "rope" });
+        using var model = new Gpt(Small with { PosEmbedding = PosEmbedding.Rope });
         Assert.DoesNotContain(model.named_parameters(), p => p.name.Contains("wpe"));
         using var logits = model.forward(randint(0, 100, [2, 8]));
         Assert.Equal(new long[] { 2, 8, 128 }, logits.shape);
@@ -121,6 +121,6 @@ public class ModelTests
     public void Bad_shapes_are_rejected()
     {
         Assert.Throws<GptLabException>(() => new Gpt(Small with { NEmbd = 15 }));
-        Assert.Throws<GptLabException>(() => new Gpt(Small with { PosEmbedding = "alibi" }));
+        Assert.Throws<GptLabException>(() => new Gpt(Small with { PosEmbedding = PosEmbedding.Rope, NEmbd = 24, NHead = 8 }));   // head size 3
     }
 }

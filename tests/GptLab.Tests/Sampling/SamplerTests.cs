@@ -7,7 +7,7 @@ namespace GptLab.Tests.Sampling;
 
 public class SamplerTests
 {
-    private static Gpt Model(string pos = "learned")
+    private static Gpt Model(PosEmbedding pos = PosEmbedding.Learned)
     {
         random.manual_seed(11);
         var m = new Gpt(new GptConfig { VocabSize = 32, BlockSize = 8, NLayer = 2, NHead = 2, NEmbd = 16, PosEmbedding = pos });
@@ -16,9 +16,9 @@ public class SamplerTests
     }
 
     [Theory]
-    [InlineData("learned")]
-    [InlineData("rope")]
-    public void Cache_and_no_cache_give_the_same_tokens_past_block_size(string pos)
+    [InlineData(PosEmbedding.Learned)]
+    [InlineData(PosEmbedding.Rope)]
+    public void Cache_and_no_cache_give_the_same_tokens_past_block_size(PosEmbedding pos)
     {
         using var model = Model(pos);
         var o = new SamplingOptions { MaxNewTokens = 20, Temperature = 1.0, TopK = 0, Seed = 5 };

@@ -34,7 +34,7 @@ public class ScheduleAndConfigTests
         Assert.Equal(4, c.NLayer);
         Assert.Equal(64, c.BlockSize);
         Assert.Equal(3e-4, c.LearningRate);
-        Assert.Equal("rope", c.PosEmbedding);
+        Assert.Equal(GptLab.Model.PosEmbedding.Rope, c.PosEmbedding);
         Assert.True(c.Bias);
     }
 

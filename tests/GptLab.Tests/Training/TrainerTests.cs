@@ -1,3 +1,4 @@
+using GptLab.Losses;
 using GptLab.Checkpoints;
 using GptLab.Data;
 using GptLab.IO;
@@ -60,7 +61,7 @@ public class TrainerTests
         using var data = Dataset.Open(Tiny.CharDataset(dir));
         // same seed → same initial weights and eval batches: at step 0 every loss must report the same NLL,
         // measured over the real vocabulary (not the padding up to 64)
-        var nll = new[] { "cross_entropy", "squentropy", "mse", "ce_mse" }
+        var nll = new[] { LossKind.CrossEntropy, LossKind.Squentropy, LossKind.Mse, LossKind.CeMse }
             .Select(l => Train(Tiny.Config(data.Directory, 1) with { Loss = l }, data).Evals[0].ValNll!.Value).ToList();
         Assert.All(nll, v => Assert.Equal(nll[0], v, 6));
         Assert.True(nll[0] < Math.Log(64) + 0.1, $"{nll[0]} looks like an NLL over the padded vocabulary");
@@ -88,7 +89,7 @@ public class TrainerTests
     {
         using var dir = new TempDir();
         using var data = Dataset.Open(Tiny.CharDataset(dir, 3000));
-        var config = Tiny.Config(data.Directory) with { Epochs = 1, Batching = "sequential", EvalInterval = 1000 };
+        var config = Tiny.Config(data.Directory) with { Epochs = 1, Batching = Batching.Sequential, EvalInterval = 1000 };
         using var t = new Trainer(config, data, null);
         long chunks = (data.Train.Count - 1) / 16;
         Assert.Equal((int)Math.Ceiling(chunks / 4.0), t.MaxIters);

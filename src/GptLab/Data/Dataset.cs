@@ -1,0 +1,50 @@
+using GptLab.IO;
+using GptLab.Tokenizers;
+
+namespace GptLab.Data;
+
+/// <summary>A prepared dataset opened for reading: meta, tokenizer and memory-mapped shards.</summary>
+public sealed class Dataset : IDisposable
+{
+    private Dataset(string directory, DatasetMeta meta, ITokenizer tokenizer, TokenShard train, TokenShard val)
+    {
+        Directory = directory;
+        Meta = meta;
+        Tokenizer = tokenizer;
+        Train = train;
+        Val = val;
+    }
+
+    public string Directory { get; }
+    public DatasetMeta Meta { get; }
+    public ITokenizer Tokenizer { get; }
+    public TokenShard Train { get; }
+    public TokenShard Val { get; }
+
+    public TokenShard Split(string name) => name switch
+    {
+        "train" => Train,
+        "val" => Val,
+        _ => throw new GptLabException($"unknown split '{name}' (expected train or val)"),
+    };
+
+    public static Dataset Open(string directory)
+    {
+        string metaPath = Path.Combine(directory, DatasetMeta.FileName);
+        if (!File.Exists(metaPath))
+            throw new GptLabException($"{directory} is not a prepared dataset (no meta.json) — run `gptlab prepare SOURCE --out {directory}`");
+        var meta = Json.Read<DatasetMeta>(metaPath, "re-run `gptlab prepare`");
+        var tokenizer = TokenizerStore.Load(directory, meta.Tokenizer.Kind);
+        if (tokenizer.VocabSize != meta.Tokenizer.VocabSize)
+            throw new GptLabException($"{directory}: meta.json says vocab {meta.Tokenizer.VocabSize:N0} but the tokenizer has {tokenizer.VocabSize:N0} — re-run `gptlab prepare`");
+        var train = TokenShard.Open(Path.Combine(directory, "train.bin"), !meta.Header);
+        var val = TokenShard.Open(Path.Combine(directory, "val.bin"), !meta.Header);
+        return new Dataset(directory, meta, tokenizer, train, val);
+    }
+
+    public void Dispose()
+    {
+        Train.Dispose();
+        Val.Dispose();
+    }
+}

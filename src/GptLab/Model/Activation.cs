@@ -1,0 +1,8 @@
+namespace GptLab.Model;
+
+/// <summary>The MLP's nonlinearity (config key <c>activation</c>).</summary>
+public enum Activation
+{
+    Gelu,       // gelu: exact erf GELU, as nanoGPT
+    GeluTanh,   // gelu_tanh: the tanh approximation, OpenAI GPT-2's "gelu_new"
+}

@@ -1,0 +1,8 @@
+namespace GptLab.Training;
+
+/// <summary>How training windows are drawn (config key <c>batching</c>).</summary>
+public enum Batching
+{
+    Random,       // random: windows at random offsets, as nanoGPT
+    Sequential,   // sequential: non-overlapping chunks in order, one pass per epoch
+}

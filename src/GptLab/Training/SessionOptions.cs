@@ -1,0 +1,12 @@
+using GptLab.Data;
+
+namespace GptLab.Training;
+
+/// <summary>How a <see cref="TrainingSession"/> talks to its caller.</summary>
+public sealed record SessionOptions
+{
+    public Action<string>? Log { get; init; }      // one-line notes: preparing data, resuming at step N
+    public string? Source { get; init; }           // the preset or config file, recorded in preset.json
+    public bool TensorBoard { get; init; }         // also write TensorBoard event files to <run>/tensorboard
+    public Dataset? Dataset { get; init; }         // an open dataset to share (not disposed by the session)
+}

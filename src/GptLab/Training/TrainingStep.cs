@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using GptLab.Data;
+using GptLab.Losses;
+using GptLab.Model;
+using static TorchSharp.torch;
+
+namespace GptLab.Training;
+
+/// <summary>Where the time of one step went, in milliseconds (filled in only when asked: benchmarks).</summary>
+internal sealed class StepTimings
+{
+    public double DataMs { get; set; }        // assembling the batches
+    public double ForwardMs { get; set; }     // forward and loss
+    public double BackwardMs { get; set; }    // backward and gradient clipping
+    public double OptimizerMs { get; set; }   // the update and zeroing the gradients
+    public double TotalMs => DataMs + ForwardMs + BackwardMs + OptimizerMs;
+}
+
+/// <summary>
+/// One optimizer step, as nanoGPT's loop body: gradient_accumulation_steps micro-batches of forward, loss / accum and
+/// backward, then clipping and the update. The trainer and the benchmark run exactly this code.
+/// </summary>
+internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions loss, int realVocab, double gradClip)
+{
+    /// <summary>Runs the step at learning rate <paramref name="lr"/>; returns the mean loss.</summary>
+    public double Run(BatchSource batches, int accum, double lr, out double gradNorm, StepTimings? timings = null)
+    {
+        using var scope = NewDisposeScope();
+        var clock = timings is null ? null : Stopwatch.StartNew();
+        double Lap()
+        {
+            double ms = clock!.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            return ms;
+        }
+        Tensor? total = null;
+        for (int micro = 0; micro < accum; micro++)
+        {
+            var (x, y) = batches.Next();
+            if (timings is not null) timings.DataMs += Lap();
+            var l = LossFunctions.Compute(Logits(model.forward(x), loss.Kind, realVocab), y, loss) / accum;
+            if (timings is not null) timings.ForwardMs += Lap();
+            l.backward();
+            total = total is null ? l.detach() : total + l.detach();
+            if (timings is not null) timings.BackwardMs += Lap();
+        }
+        gradNorm = optimizer.ClipGradNorm(gradClip);
+        if (timings is not null) timings.BackwardMs += Lap();
+        optimizer.Apply(lr);
+        optimizer.ZeroGrad();
+        if (timings is not null) timings.OptimizerMs += Lap();
+        return total!.item<float>();
+    }
+
+    /// <summary>Cross-entropy trains over the padded vocabulary (the padding ids never occur, as in nanoGPT); the
+    /// square losses see only real classes: C in squentropy's 1/(C−1) is the real vocabulary.</summary>
+    public static Tensor Logits(Tensor logits, LossKind kind, int realVocab) =>
+        kind == LossKind.CrossEntropy ? logits : LossFunctions.RealVocab(logits, realVocab);
+}
