@@ -1,48 +1,56 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using GptLab.Data;
+using GptLab.Reports;
 using GptLab.Sweeps;
 using Spectre.Console;
 
 namespace GptLab.Cli.Commands;
 
-/// <summary><c>gptlab sweep SPEC</c>, <c>sweep status|resume|report DIR</c> (and the internal <c>sweep worker DIR</c>).</summary>
+/// <summary><c>gptlab sweep SPEC</c>, <c>sweep status|resume|report DIR</c> and <c>sweep worker DIR</c>.</summary>
 internal static partial class SweepCommand
 {
     public static Command Create()
     {
         var spec = new Argument<string>("spec") { Description = "sweep spec (JSON or YAML)" };
         var outDir = new Option<string?>("--out") { Description = "sweep folder (default runs/sweep-<time>)" };
-        var workers = new Option<int?>("--workers") { Description = "worker processes on this machine (threads are split between them); default from the spec" };
+        var workers = new Option<int?>("--workers") { Description = "worker processes on this machine (0: create the study only); default from the spec" };
+        var threads = new Option<int?>("--threads") { Description = "threads in all, split between the workers (default: all cores)" };
         var dirArg = new Argument<string>("dir") { Description = "a sweep folder" };
 
-        var cmd = new Command("sweep", "Search hyperparameters: grid, random or successive halving, with parallel workers and importance charts.") { spec, outDir, workers };
+        var cmd = new Command("sweep", "Search hyperparameters: grid, random or successive halving, with parallel workers and importance charts.") { spec, outDir, workers, threads };
         cmd.SetAction(p =>
         {
             var s = SweepSpec.Load(p.GetValue(spec)!);
+            int n = Cli.RequireAtLeast(p.GetValue(workers) ?? s.Workers, 0, "--workers");
+            int total = Cli.RequireAtLeast(p.GetValue(threads) ?? Environment.ProcessorCount, 1, "--threads");
             string dir = p.GetValue(outDir) ?? Path.Combine("runs", $"sweep-{DateTime.Now:yyyyMMdd-HHmmss}");
+            if (Study.Exists(dir)) throw new GptLabException($"{dir} already holds a sweep — use `gptlab sweep resume {dir}`");
+            DatasetLocator.Open(s.BaseConfig().Dataset, Note).Dispose();   // a built-in dataset is prepared once, here
             using (var study = Study.Create(dir, s))
-                AnsiConsole.MarkupLineInterpolated($"sweep [bold]{dir}[/]: {study.Trials().Count} configurations, {s.Phases.Count} phase(s), metric {s.Metric}");
-            return RunWorkers(dir, p.GetValue(workers) ?? s.Workers);
+                AnsiConsole.MarkupLineInterpolated($"sweep [bold]{dir}[/]: {study.Trials().Count} configurations, {s.Phases.Count} phase(s), metric {s.MetricName}");
+            return n == 0 ? Status(dir) : RunWorkers(dir, n, total);
         });
 
         var status = new Command("status", "Show a sweep's progress: done, running, queued, failed, best so far, ETA.") { dirArg };
         status.SetAction(p => Status(p.GetValue(dirArg)!));
 
         var resumeWorkers = new Option<int?>("--workers") { Description = "worker processes" };
-        var resume = new Command("resume", "Continue a stopped sweep (running trials of dead workers are re-queued).") { dirArg, resumeWorkers };
+        var resumeThreads = new Option<int?>("--threads") { Description = "threads in all, split between the workers" };
+        var resume = new Command("resume", "Continue a stopped sweep (trials of dead workers are re-queued; live workers keep theirs).") { dirArg, resumeWorkers, resumeThreads };
         resume.SetAction(p =>
         {
             string dir = p.GetValue(dirArg)!;
+            int total = Cli.RequireAtLeast(p.GetValue(resumeThreads) ?? Environment.ProcessorCount, 1, "--threads");
             int n;
             using (var study = Study.Open(dir))
             {
-                var s = study.Spec();
-                int requeued = study.RequeueAllRunning() + study.RetryFailed(s);
-                n = p.GetValue(resumeWorkers) ?? s.Workers;
+                n = Cli.RequireAtLeast(p.GetValue(resumeWorkers) ?? study.Spec.Workers, 1, "--workers");
+                int requeued = study.RequeueSilent(study.Spec.HeartbeatTimeout / 2) + study.RetryFailed();
                 AnsiConsole.MarkupLineInterpolated($"resuming {dir} ({requeued} trial(s) re-queued)");
             }
-            return RunWorkers(dir, n);
+            return RunWorkers(dir, n, total);
         });
 
         var reportOut = new Option<string?>("--out") { Description = "where to write (default <dir>/report)" };
@@ -60,16 +68,18 @@ internal static partial class SweepCommand
             return 0;
         });
 
-        var workerId = new Option<string>("--worker-id") { Description = "this worker's name", DefaultValueFactory = _ => $"w{Environment.ProcessId}" };
-        var threads = new Option<int>("--threads") { Description = "intra-op threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var worker = new Command("worker", "Run trials of a sweep until none are left (started by `gptlab sweep`).") { dirArg, workerId, threads };
-        worker.Hidden = true;
+        var workerId = new Option<string>("--worker-id") { Description = "this worker's name", DefaultValueFactory = _ => $"{Environment.MachineName}-{Environment.ProcessId}" };
+        var workerThreads = new Option<int>("--threads") { Description = "intra-op threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var parent = new Option<int?>("--parent-pid") { Description = "exit when this process dies (set by `gptlab sweep`)", Hidden = true };
+        var worker = new Command("worker", "Run trials of a sweep until none are left (any number, on any machine that sees the folder).") { dirArg, workerId, workerThreads, parent };
         worker.SetAction(p =>
         {
-            TorchRuntime.Initialize(p.GetValue(threads));
+            if (p.GetValue(parent) is int ppid) DieWithParent(ppid);
+            int th = Cli.RequireAtLeast(p.GetValue(workerThreads), 1, "--threads");
+            TorchRuntime.Initialize(th);
             using var signals = new SignalCancellation();
-            int n = new SweepWorker(p.GetValue(dirArg)!, p.GetValue(workerId)!, p.GetValue(threads), Console.WriteLine).Run(signals.Token);
-            Console.WriteLine($"[{p.GetValue(workerId)}] done: {n} trial(s)");
+            int n = new SweepWorker(p.GetValue(dirArg)!, p.GetValue(workerId)!, th, Console.WriteLine).Run(signals.Token);
+            Console.WriteLine($"[{p.GetValue(workerId)}] ran {n} trial(s)");
             return 0;
         });
 
@@ -80,41 +90,66 @@ internal static partial class SweepCommand
         return cmd;
     }
 
-    private static int RunWorkers(string dir, int count)
+    private static void Note(string s) => AnsiConsole.MarkupLineInterpolated($"[grey]{s}[/]");
+
+    /// <summary>Starts <paramref name="count"/> worker processes (threads split between them), waits for them, and
+    /// says how the study ended: 0 when it finished with results, 1 when work is left or every trial failed.</summary>
+    private static int RunWorkers(string dir, int count, int totalThreads)
     {
-        if (count < 1) throw new GptLabException("--workers must be ≥ 1");
-        int threads = Math.Max(1, Environment.ProcessorCount / count);
+        int threads = Math.Max(1, totalThreads / count);
         var procs = new List<Process>();
+        using var signals = new SignalCancellation(() =>
+        {
+            foreach (var p in procs.Where(p => !p.HasExited)) _ = kill(p.Id, 15);   // workers save their trial and release it
+        });
         for (int i = 0; i < count; i++)
         {
             var psi = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
             if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(SweepCommand).Assembly.Location);
-            foreach (var a in new[] { "sweep", "worker", dir, "--worker-id", $"w{i + 1}", "--threads", threads.ToString() }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "sweep", "worker", dir, "--worker-id", $"w{i + 1}", "--threads", threads.ToString(), "--parent-pid", Environment.ProcessId.ToString() })
+                psi.ArgumentList.Add(a);
             procs.Add(Process.Start(psi)!);
         }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
-        {
-            c.Cancel = true;   // workers get the same SIGINT from the terminal; make sure they do
-            foreach (var p in procs.Where(p => !p.HasExited)) _ = kill(p.Id, 2);
-        });
         foreach (var p in procs) p.WaitForExit();
         Status(dir);
-        return procs.All(p => p.ExitCode == 0) ? 0 : 1;
+        using var study = Study.Open(dir);
+        var s = study.Status();
+        if (!s.Finished)
+            throw new GptLabException($"the sweep stopped with {s.Queued + s.Running} trial(s) left — continue it with `gptlab sweep resume {dir}`");
+        if (s.Best is null)
+            throw new GptLabException($"every trial failed; the first error: {s.FirstError ?? "unknown"}");
+        AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {s.Configurations} configurations, {s.Trials} trials; best: config {s.Best.ConfigId} ({s.Best.Params}) {study.Spec.MetricName} {s.Best.Metric:0.0000}");
+        return 0;
     }
 
     private static int Status(string dir)
     {
         using var study = Study.Open(dir);
-        var spec = study.Spec();
-        var s = study.Status(spec);
+        var spec = study.Spec;
+        var s = study.Status();
         int remaining = s.Queued + s.Running;
         string eta = s.MeanTrialSeconds is double m && remaining > 0 ? $", ETA ~{TimeSpan.FromSeconds(m * remaining / Math.Max(1, spec.Workers)):hh\\:mm\\:ss}" : "";
         AnsiConsole.MarkupLineInterpolated($"phase {s.Phase + 1}/{s.Phases}: {s.Done} done, {s.Running} running, {s.Queued} queued, {s.Failed} failed{eta}");
         if (s.Best is Trial b)
-            AnsiConsole.MarkupLineInterpolated($"best so far: config {b.ConfigId} ({b.Params}) {spec.Metric} {b.Metric:0.0000} at {b.Iters} iters");
+            AnsiConsole.MarkupLineInterpolated($"best so far: config {b.ConfigId} ({b.Params}) {spec.MetricName} {b.Metric:0.0000} at {b.Iters} iters");
+        if (s.FirstError is string e) AnsiConsole.MarkupLineInterpolated($"[yellow]first failure[/]: {e}");
         return 0;
+    }
+
+    /// <summary>Linux: SIGTERM this worker when its parent dies (a killed `gptlab sweep` takes its workers with it).</summary>
+    private static void DieWithParent(int parentPid)
+    {
+        const int PR_SET_PDEATHSIG = 1;
+        _ = prctl(PR_SET_PDEATHSIG, 15, 0, 0, 0);
+        if (getppid() != parentPid) throw new GptLabException("the sweep that started this worker has already exited");
     }
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int kill(int pid, int sig);
+
+    [LibraryImport("libc", EntryPoint = "prctl")]
+    private static partial int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
+    [LibraryImport("libc", EntryPoint = "getppid")]
+    private static partial int getppid();
 }

@@ -6,9 +6,6 @@ using GptLab.Training;
 
 namespace GptLab.Sweeps;
 
-/// <summary>One phase of successive halving: how many configurations go on, and how long they train in total.</summary>
-public sealed record SweepPhase(int Keep, int MaxIters);
-
 /// <summary>A trial's configuration: the swept (and derived) parameters.</summary>
 public sealed record TrialParams(IReadOnlyDictionary<string, JsonNode?> Values)
 {
@@ -20,31 +17,30 @@ public sealed record TrialParams(IReadOnlyDictionary<string, JsonNode?> Values)
 
 /// <summary>
 /// A sweep: base preset and dataset, parameters as lists (grid) or distributions (random), constraints, the method
-/// (grid | random | halving), the metric. Read from JSON or YAML; checked completely before anything runs.
+/// (grid | random | halving) with its <see cref="HalvingSchedule"/>, the metric. Read from JSON or YAML into typed
+/// records, checked completely before anything runs.
 /// </summary>
 public sealed class SweepSpec
 {
-    private static readonly string[] Allowed =
-    [
-        "preset", "data", "method", "metric", "direction", "fixed", "parameters", "constraints", "max_trials", "seed", "workers",
-        "phases", "reduction_factor", "min_iters", "max_iters", "heartbeat_timeout", "max_attempts",
-    ];
-
-    public string Preset { get; private init; } = "shakespeare-char-cpu";
+    public string Preset { get; private init; } = ConfigResolver.DefaultPreset;
     public string? Data { get; private init; }
-    public string Method { get; private init; } = "grid";
-    public string Metric { get; private init; } = "val_loss";
-    public string Direction { get; private init; } = "minimize";
+    public SweepMethod Method { get; private init; }
+    public SweepMetric Metric { get; private init; }
+    public SweepDirection Direction { get; private init; }
     public JsonObject Fixed { get; private init; } = [];
     public IReadOnlyDictionary<string, JsonNode> Parameters { get; private init; } = new Dictionary<string, JsonNode>();
     public IReadOnlyList<string> Constraints { get; private init; } = [];
     public int? MaxTrials { get; private init; }
     public int Seed { get; private init; }
     public int Workers { get; private init; } = 1;
-    public IReadOnlyList<SweepPhase> Phases { get; private init; } = [];
+    public HalvingSchedule Schedule { get; private init; } = HalvingSchedule.Single(1);
     public double HeartbeatTimeout { get; private init; } = 60;
     public int MaxAttempts { get; private init; } = 3;
     public JsonObject Source { get; private init; } = [];
+
+    public IReadOnlyList<SweepPhase> Phases => Schedule.Phases;
+    public string MetricName => JsonEnum.Name(Metric);
+    public bool Minimize => Direction == SweepDirection.Minimize;
 
     public static SweepSpec Load(string path)
     {
@@ -72,100 +68,65 @@ public sealed class SweepSpec
 
     public static SweepSpec Parse(JsonObject o)
     {
-        foreach (var (key, _) in o)
-            if (!Allowed.Contains(key)) throw new GptLabException($"sweep spec: unknown key '{key}' (allowed: {string.Join(", ", Allowed)})");
-        string method = Str(o, "method") ?? "grid";
-        if (method is not ("grid" or "random" or "halving")) throw new GptLabException($"sweep spec: method must be grid, random or halving, got '{method}'");
-        string metric = Str(o, "metric") ?? "val_loss";
-        if (metric is not ("val_loss" or "perplexity" or "nats_per_char")) throw new GptLabException($"sweep spec: metric must be val_loss, perplexity or nats_per_char, got '{metric}'");
-        string direction = Str(o, "direction") ?? "minimize";
-        if (direction is not ("minimize" or "maximize")) throw new GptLabException($"sweep spec: direction must be minimize or maximize, got '{direction}'");
-        var parameters = (o["parameters"] as JsonObject ?? throw new GptLabException("sweep spec: 'parameters' must be an object of name: values"))
+        var d = JsonRecord.Read<SweepSpecDocument>(o, "sweep spec");
+        var parameters = (d.Parameters ?? throw new GptLabException("sweep spec: 'parameters' must be an object of name: values"))
             .ToDictionary(kv => kv.Key, kv => kv.Value ?? throw new GptLabException($"sweep spec: parameter '{kv.Key}' has no values"));
         if (parameters.Count == 0) throw new GptLabException("sweep spec: 'parameters' is empty");
         foreach (var (name, values) in parameters)
         {
             if (!ConfigResolver.Keys.Contains(name)) throw new GptLabException($"sweep spec: '{name}' is not a config key");
             if (values is JsonArray a && a.Count == 0) throw new GptLabException($"sweep spec: parameter '{name}' has an empty list");
-            if (values is JsonObject d) Distribution.Parse(name, d);
+            if (values is JsonObject dist) Distribution.Parse(name, dist);
             else if (values is not JsonArray) throw new GptLabException($"sweep spec: parameter '{name}' needs a list of values or a distribution");
-            if (method == "grid" && values is not JsonArray) throw new GptLabException($"sweep spec: grid needs lists; '{name}' is a distribution (use method random)");
+            if (d.Method == SweepMethod.Grid && values is not JsonArray) throw new GptLabException($"sweep spec: grid needs lists; '{name}' is a distribution (use method random)");
         }
-        var fixedValues = o["fixed"] as JsonObject ?? [];
+        var fixedValues = d.Fixed ?? [];
         foreach (var (k, _) in fixedValues)
             if (!ConfigResolver.Keys.Contains(k)) throw new GptLabException($"sweep spec: fixed key '{k}' is not a config key");
-        int? maxTrials = o["max_trials"]?.GetValue<int>();
-        if (method == "random" && maxTrials is null) throw new GptLabException("sweep spec: method random needs max_trials");
+        if (d.Method == SweepMethod.Random && d.MaxTrials is null) throw new GptLabException("sweep spec: method random needs max_trials");
+        if (d.MaxTrials is < 1) throw new GptLabException("sweep spec: max_trials must be ≥ 1");
+        if (d.Workers < 1) throw new GptLabException("sweep spec: workers must be ≥ 1");
+        if (d.MaxAttempts < 1) throw new GptLabException("sweep spec: max_attempts must be ≥ 1");
+        if (!(d.HeartbeatTimeout > 0)) throw new GptLabException("sweep spec: heartbeat_timeout must be > 0 seconds");
         var spec = new SweepSpec
         {
-            Preset = Str(o, "preset") ?? "shakespeare-char-cpu",
-            Data = Str(o, "data"),
-            Method = method,
-            Metric = metric,
-            Direction = direction,
-            Fixed = fixedValues,
-            Parameters = parameters,
-            Constraints = (o["constraints"] as JsonArray ?? []).Select(c => c!.GetValue<string>()).ToList(),
-            MaxTrials = maxTrials,
-            Seed = o["seed"]?.GetValue<int>() ?? 0,
-            Workers = o["workers"]?.GetValue<int>() ?? 1,
-            HeartbeatTimeout = o["heartbeat_timeout"]?.GetValue<double>() ?? 60,
-            MaxAttempts = o["max_attempts"]?.GetValue<int>() ?? 3,
-            Source = (JsonObject)o.DeepClone(),
+            Preset = d.Preset ?? ConfigResolver.DefaultPreset, Data = d.Data, Method = d.Method, Metric = d.Metric, Direction = d.Direction,
+            Fixed = fixedValues, Parameters = parameters, Constraints = d.Constraints ?? [], MaxTrials = d.MaxTrials, Seed = d.Seed,
+            Workers = d.Workers, HeartbeatTimeout = d.HeartbeatTimeout, MaxAttempts = d.MaxAttempts, Source = (JsonObject)o.DeepClone(),
         };
         var baseConfig = spec.BaseConfig();   // validates preset, data and fixed keys
-        var phases = ParsePhases(o, method, baseConfig.MaxIters);
-        spec = spec.WithPhases(phases);
+        spec = spec.With(ScheduleOf(d, baseConfig.MaxIters));
         if (spec.Expand().Count == 0) throw new GptLabException("sweep spec: the constraints rule out every configuration");
         return spec;
     }
 
-    private SweepSpec WithPhases(IReadOnlyList<SweepPhase> phases) => new()
+    private SweepSpec With(HalvingSchedule schedule) => new()
     {
         Preset = Preset, Data = Data, Method = Method, Metric = Metric, Direction = Direction, Fixed = Fixed, Parameters = Parameters,
-        Constraints = Constraints, MaxTrials = MaxTrials, Seed = Seed, Workers = Workers, Phases = phases, HeartbeatTimeout = HeartbeatTimeout,
+        Constraints = Constraints, MaxTrials = MaxTrials, Seed = Seed, Workers = Workers, Schedule = schedule, HeartbeatTimeout = HeartbeatTimeout,
         MaxAttempts = MaxAttempts, Source = Source,
     };
 
-    private static IReadOnlyList<SweepPhase> ParsePhases(JsonObject o, string method, int baseIters)
+    private static HalvingSchedule ScheduleOf(SweepSpecDocument d, int baseIters)
     {
-        if (method != "halving") return [new SweepPhase(int.MaxValue, o["max_iters"]?.GetValue<int>() ?? baseIters)];
-        if (o["phases"] is JsonArray arr)
-        {
-            var list = new List<SweepPhase>();
-            foreach (var p in arr.OfType<JsonObject>())
-            {
-                int iters = p["max_iters"]?.GetValue<int>() ?? throw new GptLabException("sweep spec: every phase needs max_iters");
-                int keep = p["keep"]?.GetValue<int>() ?? int.MaxValue;
-                double? frac = p["keep_fraction"]?.GetValue<double>();
-                if (frac is double f) keep = -(int)Math.Round(f * 1_000_000);   // a fraction, resolved when the phase starts
-                if (list.Count > 0 && iters <= list[^1].MaxIters) throw new GptLabException("sweep spec: phases must train longer and longer (max_iters increasing)");
-                list.Add(new SweepPhase(keep, iters));
-            }
-            if (list.Count == 0) throw new GptLabException("sweep spec: halving needs phases");
-            return list;
-        }
-        double eta = o["reduction_factor"]?.GetValue<double>() ?? 3;
-        int min = o["min_iters"]?.GetValue<int>() ?? throw new GptLabException("sweep spec: halving needs phases, or reduction_factor with min_iters and max_iters");
-        int max = o["max_iters"]?.GetValue<int>() ?? baseIters;
-        if (eta <= 1 || min < 1 || max < min) throw new GptLabException("sweep spec: halving needs reduction_factor > 1 and 1 ≤ min_iters ≤ max_iters");
-        var phases = new List<SweepPhase>();
-        for (int k = 0; ; k++)
-        {
-            int iters = (int)Math.Min(max, Math.Round(min * Math.Pow(eta, k)));
-            phases.Add(new SweepPhase(k == 0 ? int.MaxValue : -(int)Math.Round(1_000_000 / eta), iters));
-            if (iters >= max) break;
-        }
-        return phases;
+        if (d.Method != SweepMethod.Halving) return HalvingSchedule.Single(d.MaxIters ?? baseIters);
+        if (d.Phases is { } phases)
+            return new HalvingSchedule(phases.Select(p => new SweepPhase(
+                p.MaxIters ?? throw new GptLabException("sweep spec: every phase needs max_iters"), p.Keep, p.KeepFraction)).ToList());
+        int min = d.MinIters ?? throw new GptLabException("sweep spec: halving needs phases, or reduction_factor with min_iters and max_iters");
+        return HalvingSchedule.FromReduction(d.ReductionFactor ?? 3, min, d.MaxIters ?? baseIters);
     }
 
     /// <summary>How many configurations a phase keeps out of <paramref name="previous"/>.</summary>
-    public int Keep(int phase, int previous)
+    public int Keep(int phase, int previous) => Schedule.Keep(phase, previous);
+
+    /// <summary>The trials of a finished <paramref name="phase"/> that go on to the next: the best done ones by the
+    /// metric (ties: the lower configuration id), as many as the schedule keeps of the phase's size.</summary>
+    public IReadOnlyList<Trial> Promoted(int phase, IReadOnlyList<Trial> phaseTrials)
     {
-        int k = Phases[phase].Keep;
-        if (k == int.MaxValue) return previous;
-        if (k < 0) return Math.Max(1, (int)Math.Ceiling(previous * (-k / 1_000_000.0)));
-        return Math.Min(k, previous);
+        var done = phaseTrials.Where(t => t.Status == "done" && t.Metric is double m && !double.IsNaN(m))
+            .OrderBy(t => Minimize ? t.Metric!.Value : -t.Metric!.Value).ThenBy(t => t.ConfigId);
+        return done.Take(Keep(phase + 1, phaseTrials.Count)).ToList();
     }
 
     /// <summary>The preset and the fixed values, before the swept parameters (lr_decay_iters spans the whole budget).</summary>
@@ -183,7 +144,7 @@ public sealed class SweepSpec
         var layer = (JsonObject)Fixed.DeepClone();
         if (Data != null) layer["dataset"] = Data;
         foreach (var (k, v) in p.Values) layer[k] = v?.DeepClone();
-        int finalIters = Phases[^1].MaxIters;
+        int finalIters = Schedule.FinalIters;
         layer["max_iters"] = Phases[phase].MaxIters;
         if (!Fixed.ContainsKey("lr_decay_iters") && !p.Values.ContainsKey("lr_decay_iters")) layer["lr_decay_iters"] = finalIters;
         layer["always_save_checkpoint"] = true;
@@ -197,7 +158,7 @@ public sealed class SweepSpec
         var raw = new List<Dictionary<string, JsonNode?>>();
         var rng = new Random(Seed);
         bool allLists = Parameters.Values.All(v => v is JsonArray);
-        if (Method == "grid" || (Method == "halving" && allLists && MaxTrials is null))
+        if (Method == SweepMethod.Grid || (Method == SweepMethod.Halving && allLists && MaxTrials is null))
         {
             IEnumerable<Dictionary<string, JsonNode?>> acc = [new()];
             foreach (var (name, values) in Parameters)
@@ -225,19 +186,21 @@ public sealed class SweepSpec
         var vars = new Dictionary<string, double>(baseVars);
         foreach (var (k, v) in d)
             if (v is JsonValue jv && jv.TryGetValue(out double x)) vars[k] = x;
-        foreach (string c in Constraints)
+        foreach (var c in CompiledConstraints)
         {
-            if (Expr.AsAssignment(c) is var (name, expr))
+            if (c.Assigns is string name)
             {
-                if (!ConfigResolver.Keys.Contains(name)) throw new GptLabException($"constraint '{c}': '{name}' is not a config key");
-                double value = Expr.Evaluate(expr, vars);
+                double value = c.Evaluate(vars);
                 vars[name] = value;
                 d[name] = Math.Abs(value - Math.Round(value)) < 1e-9 ? JsonValue.Create((long)Math.Round(value)) : JsonValue.Create(value);
             }
-            else if (Expr.Evaluate(c, vars) == 0) return null;
+            else if (c.Evaluate(vars) == 0) return null;
         }
         return d;
     }
+
+    private IReadOnlyList<Constraint> CompiledConstraints => compiled ??= Constraints.Select(c => Constraint.Parse(c, ConfigResolver.Keys)).ToList();
+    private IReadOnlyList<Constraint>? compiled;
 
     private static bool Same(Dictionary<string, JsonNode?> a, Dictionary<string, JsonNode?> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && JsonNode.DeepEquals(kv.Value, v));

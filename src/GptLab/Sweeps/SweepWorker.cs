@@ -19,17 +19,17 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
     public int Run(CancellationToken stop = default)
     {
         using var study = Study.Open(dir);
-        var spec = study.Spec();
+        var spec = study.Spec;
         var datasets = new Dictionary<string, Dataset>();
         int count = 0;
         try
         {
             while (!stop.IsCancellationRequested)
             {
-                var trial = study.Claim(workerId, spec);
+                var trial = study.Claim(workerId);
                 if (trial is null)
                 {
-                    if (!study.HasWork(spec)) break;
+                    if (!study.HasWork()) break;
                     stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));   // others are running: a promotion may follow
                     continue;
                 }
@@ -44,7 +44,7 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
         return count;
     }
 
-    private void RunTrial(Study study, SweepSpec spec, Trial trial, Dictionary<string, Dataset> datasets, CancellationToken stop)
+    private void RunTrial(IStudyStorage study, SweepSpec spec, Trial trial, Dictionary<string, Dataset> datasets, CancellationToken stop)
     {
         log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase} ({trial.Iters} iters): {trial.Params}");
         var run = new RunDirectory(TrialDir(dir, trial.ConfigId));
@@ -63,20 +63,20 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
                 result = session.Train([rec], stop);
             if (result.Outcome == TrainOutcome.Stopped)
             {
-                study.RequeueAllRunningOf(trial.Id, workerId);   // stopped by the user: another session continues it
+                study.Release(trial.Id, workerId);   // stopped by the user: another session continues it
                 return;
             }
             var evals = run.ReadMetrics().Where(m => m.Kind == "eval" && m.ValNll is not null).ToList();
             double nll = evals.Count > 0 ? evals[^1].ValNll!.Value : double.NaN;
             double metric = spec.Metric switch
             {
-                "perplexity" => Math.Exp(nll),
-                "nats_per_char" => nll * data.Meta.Val.Tokens / Math.Max(1, data.Meta.Val.Chars),
+                SweepMetric.Perplexity => Math.Exp(nll),
+                SweepMetric.NatsPerChar => nll * data.Meta.Val.Tokens / Math.Max(1, data.Meta.Val.Chars),
                 _ => nll,
             };
             var speeds = rec.Steps.Where(s => s.TokensPerS is > 0).Select(s => s.TokensPerS!.Value).ToList();
             study.Complete(trial.Id, workerId, metric, nll, result.WallS, speeds.Count > 0 ? Measure.Median(speeds) : 0);
-            log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase}: {spec.Metric} {metric:0.0000}");
+            log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase}: {spec.MetricName} {metric:0.0000}");
         }
         catch (Exception e) when (e is GptLabException or IOException or InvalidOperationException or ArgumentException)
         {

@@ -78,7 +78,7 @@ public static class ConfigResolver
             CheckKey(key);
             node[key] = ParseValue(key, set[(eq + 1)..].Trim(), node[key]);
         }
-        CheckChoices(node);
+        JsonRecord.CheckChoices(node, typeof(TrainConfig), "config");
         TrainConfig config;
         try { config = node.Deserialize<TrainConfig>(Strict)!; }
         catch (JsonException e)
@@ -88,19 +88,6 @@ public static class ConfigResolver
         }
         Validate(config);
         return config;
-    }
-
-    /// <summary>Every choice knob (an enum) must hold one of its names; the error lists them.</summary>
-    private static void CheckChoices(JsonObject node)
-    {
-        foreach (var p in typeof(TrainConfig).GetProperties().Where(p => p.PropertyType.IsEnum))
-        {
-            string key = JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name);
-            var allowed = JsonEnum.Names(p.PropertyType);
-            string? value = node[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
-            if (value is null || !allowed.Contains(value))
-                throw new GptLabException($"config key '{key}' must be one of {string.Join(", ", allowed)}; got {node[key]?.ToJsonString() ?? "null"}");
-        }
     }
 
     private static void CheckKey(string key)

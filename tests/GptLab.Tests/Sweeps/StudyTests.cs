@@ -1,3 +1,4 @@
+using GptLab.Reports;
 using System.Collections.Concurrent;
 using GptLab.Sweeps;
 
@@ -14,17 +15,17 @@ public class StudyTests
         var metrics = new Dictionary<int, double> { [0] = 3.0, [1] = 1.5, [2] = 2.5, [3] = 1.2, [4] = 2.0, [5] = 4.0 };
         for (int i = 0; i < 6; i++)
         {
-            var t = study.Claim("w", spec)!;
+            var t = study.Claim("w")!;
             Assert.Equal(0, t.Phase);
             study.Complete(t.Id, "w", metrics[t.ConfigId], metrics[t.ConfigId], 1, 1);
         }
-        var p1 = new[] { study.Claim("w", spec)!, study.Claim("w", spec)! };
-        Assert.Null(study.Claim("w", spec));
+        var p1 = new[] { study.Claim("w")!, study.Claim("w")! };
+        Assert.Null(study.Claim("w"));
         Assert.All(p1, t => Assert.Equal(1, t.Phase));
         Assert.All(p1, t => Assert.Equal(30, t.Iters));
         Assert.Equal([1, 3], p1.Select(t => t.ConfigId).Order().ToArray());
         foreach (var t in p1) study.Complete(t.Id, "w", 1, 1, 1, 1);
-        Assert.False(study.HasWork(spec));
+        Assert.False(study.HasWork());
     }
 
     [Fact]
@@ -45,12 +46,12 @@ public class StudyTests
                     string name = $"w{w}-{life}";
                     using var study = Study.Open(dir.Path);
                     int claims = 0;
-                    while (study.HasWork(spec))
+                    while (study.HasWork())
                     {
-                        var t = study.Claim(name, spec);
-                        if (t is null) { Thread.Sleep(20); continue; }
+                        var t = study.Claim(name);
+                        if (t is null) { Thread.Yield(); continue; }                       // a promotion or a re-queue may follow
                         if (++claims == deathPlan[w] && life < 2) break;                  // dies holding the trial: no heartbeat, no result
-                        Thread.Sleep(rng.Next(0, 5));
+                        Thread.SpinWait(rng.Next(0, 50_000));                                  // some work
                         study.Heartbeat(t.Id, name);
                         study.Complete(t.Id, name, 1, 1, 1, 1);
                         completions.Add((t.Id, name));
@@ -73,9 +74,12 @@ public class StudyTests
         using var dir = new TempDir();
         var spec = SweepSpecTests.Spec("""{ "heartbeat_timeout": 0.2, "parameters": { "dropout": [0.0] } }""");
         using var study = Study.Create(dir.Path, spec);
-        var t = study.Claim("slow", spec)!;
-        Thread.Sleep(400);                                   // heartbeat stops: the trial is re-queued and taken over
-        var t2 = study.Claim("fast", spec)!;
+        var t = study.Claim("slow")!;
+        // "slow" sends no heartbeat: once the timeout passes, the trial is re-queued and "fast" takes it over
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Trial? t2;
+        while ((t2 = study.Claim("fast")) is null && DateTime.UtcNow < deadline) Thread.Yield();
+        Assert.NotNull(t2);
         Assert.Equal(t.Id, t2.Id);
         study.Complete(t.Id, "slow", 9, 9, 1, 1);
         study.Complete(t.Id, "fast", 1, 1, 1, 1);

@@ -79,12 +79,15 @@ public class SweepSpecTests
     }
 
     [Fact]
-    public void Expressions_follow_precedence()
+    public void Constraint_expressions_follow_precedence()
     {
-        var v = new Dictionary<string, double> { ["a"] = 7, ["b"] = 2 };
-        Assert.Equal(1, Expr.Evaluate("a % b == 1 && a / b > 3", v));
-        Assert.Equal(11, Expr.Evaluate("a + b * 2", v));
-        Assert.Equal(-5, Expr.Evaluate("-(a - b)", v));
-        Assert.Equal(1, Expr.Evaluate("a >= 7 || b > 5", v));
+        var v = new Dictionary<string, double> { ["n_layer"] = 7, ["n_head"] = 2 };
+        double Eval(string e) => Constraint.Parse(e, ["n_layer", "n_head", "n_embd"]).Evaluate(v);
+        Assert.Equal(1, Eval("n_layer % n_head == 1 && n_layer / n_head > 3"));
+        Assert.Equal(11, Eval("n_layer + n_head * 2"));
+        Assert.Equal(-5, Eval("-(n_layer - n_head)"));
+        Assert.Equal(1, Eval("n_layer >= 7 || n_head > 5"));
+        Assert.Equal(0, Eval("n_embd"));   // a key the trial does not set reads as 0
+        Assert.Equal("n_embd", Constraint.Parse("n_embd = n_head * 64", ["n_head", "n_embd"]).Assigns);
     }
 }

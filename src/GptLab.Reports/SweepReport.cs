@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 using GptLab.IO;
 using GptLab.Runs;
 using GptLab.Runs.Charts;
+using GptLab.Sweeps;
 
-namespace GptLab.Sweeps;
+namespace GptLab.Reports;
 
 /// <summary>
 /// `gptlab sweep report`: trials sorted by the metric (CSV + Markdown), the best configuration as a ready preset,
@@ -20,12 +21,12 @@ public static class SweepReport
     public static Result Write(string dir, string? outDir = null)
     {
         using var study = Study.Open(dir);
-        var spec = study.Spec();
+        var spec = study.Spec;
         var trials = study.Trials();
         string reportDir = outDir ?? Path.Combine(dir, "report");
         Directory.CreateDirectory(reportDir);
         var inv = CultureInfo.InvariantCulture;
-        bool min = spec.Direction == "minimize";
+        bool min = spec.Minimize;
 
         // The latest phase each configuration reached is its result.
         var final = trials.GroupBy(t => t.ConfigId).Select(g => g.OrderByDescending(t => t.Phase).First()).ToList();
@@ -33,10 +34,10 @@ public static class SweepReport
             .OrderByDescending(t => t.Phase).ThenBy(t => min ? t.Metric : -t.Metric).ToList();
         var names = spec.Parameters.Keys.Concat(done.SelectMany(t => t.Params.Values.Keys)).Distinct().ToList();
 
-        var csv = new StringBuilder("rank,config,phase,iters,status," + string.Join(",", names) + $",{spec.Metric},val_nll,wall_s,tokens_per_s\n");
+        var csv = new StringBuilder("rank,config,phase,iters,status," + string.Join(",", names) + $",{spec.MetricName},val_nll,wall_s,tokens_per_s\n");
         var md = new StringBuilder($"# Sweep {Path.GetFileName(Path.GetFullPath(dir))}\n\n");
-        md.Append(string.Create(inv, $"{spec.Method} over {string.Join(", ", spec.Parameters.Keys)}; {final.Count} configurations, {trials.Count} trials in {spec.Phases.Count} phase(s); metric {spec.Metric} ({spec.Direction}).\n\n"));
-        md.Append("| rank | config | phase | iters | " + string.Join(" | ", names) + $" | {spec.Metric} | wall time | tokens/s |\n|" + string.Concat(Enumerable.Repeat("---|", 4 + names.Count + 3)) + "\n");
+        md.Append(string.Create(inv, $"{JsonEnum.Name(spec.Method)} over {string.Join(", ", spec.Parameters.Keys)}; {final.Count} configurations, {trials.Count} trials in {spec.Phases.Count} phase(s); metric {spec.MetricName} ({JsonEnum.Name(spec.Direction)}).\n\n"));
+        md.Append("| rank | config | phase | iters | " + string.Join(" | ", names) + $" | {spec.MetricName} | wall time | tokens/s |\n|" + string.Concat(Enumerable.Repeat("---|", 4 + names.Count + 3)) + "\n");
         int rank = 0;
         foreach (var t in done.Concat(final.Except(done)))
         {
@@ -53,10 +54,10 @@ public static class SweepReport
             var best = done[0];
             var config = spec.TrialConfig(best.Params, spec.Phases.Count - 1);
             var node = JsonSerializer.SerializeToNode(config, Json.Options)!.AsObject();
-            var preset = new JsonObject { ["_comment"] = $"best of sweep {Path.GetFullPath(dir)}: config {best.ConfigId}, {spec.Metric} {best.Metric:0.0000}" };
+            var preset = new JsonObject { ["_comment"] = $"best of sweep {Path.GetFullPath(dir)}: config {best.ConfigId}, {spec.MetricName} {best.Metric:0.0000}" };
             foreach (var (k, v) in node) preset[k] = v?.DeepClone();
             File.WriteAllText(bestPreset, preset.ToJsonString(Json.Options));
-            md.Append(string.Create(inv, $"\nBest: config {best.ConfigId} ({best.Params}), {spec.Metric} {best.Metric:0.0000} — ready preset: `best.json` (`gptlab train --config {bestPreset}`).\n"));
+            md.Append(string.Create(inv, $"\nBest: config {best.ConfigId} ({best.Params}), {spec.MetricName} {best.Metric:0.0000} — ready preset: `best.json` (`gptlab train --config {bestPreset}`).\n"));
         }
 
         var charts = new List<string>();
@@ -71,10 +72,10 @@ public static class SweepReport
             {
                 var (numeric, categories) = Encode(done, n);
                 bool logX = categories == null && numeric.All(v => v > 0) && numeric.Max() / numeric.Min() >= 100;
-                string curvesFile = $"curves_{Safe(n)}.png", scatterFile = $"{Safe(spec.Metric)}_vs_{Safe(n)}.png";
+                string curvesFile = $"curves_{Safe(n)}.png", scatterFile = $"{Safe(spec.MetricName)}_vs_{Safe(n)}.png";
                 SweepCharts.CurvesByParameter(Path.Combine(reportDir, curvesFile), n,
                     curves.Select((c, i) => (numeric[i], Val(c.t, n), c.Metrics.Select(m => (double)m.Step).ToArray(), c.Metrics.Select(m => m.ValNll!.Value).ToArray())).ToList(), logY);
-                SweepCharts.MetricVsParameter(Path.Combine(reportDir, scatterFile), n, spec.Metric, numeric, done.Select(t => t.Metric!.Value).ToArray(), categories, logX);
+                SweepCharts.MetricVsParameter(Path.Combine(reportDir, scatterFile), n, spec.MetricName, numeric, done.Select(t => t.Metric!.Value).ToArray(), categories, logX);
                 charts.Add(curvesFile);
                 charts.Add(scatterFile);
             }
@@ -84,7 +85,7 @@ public static class SweepReport
             var rows = done.Select((t, i) => encoded.Select(e => Log(e) ? Math.Log10(e.Numeric[i]) : e.Numeric[i]).Append(t.Metric!.Value).ToArray()).ToList();
             var labels = names.Select((n, j) => encoded[j].Categories is string[] c ? new[] { c[0], c[^1] } : new[] { encoded[j].Numeric.Min().ToString("G3", inv), encoded[j].Numeric.Max().ToString("G3", inv) + (Log(encoded[j]) ? " (log)" : "") })
                 .Append([done.Min(t => t.Metric!.Value).ToString("0.000", inv), done.Max(t => t.Metric!.Value).ToString("0.000", inv)]).ToList();
-            SweepCharts.ParallelCoordinates(Path.Combine(reportDir, "parallel_coordinates.png"), [.. names, spec.Metric], rows, labels, min);
+            SweepCharts.ParallelCoordinates(Path.Combine(reportDir, "parallel_coordinates.png"), [.. names, spec.MetricName], rows, labels, min);
             charts.Add("parallel_coordinates.png");
             // importance (log-scale features that span decades, such as the learning rate)
             var features = rows.Select(r => r[..^1]).ToList();
@@ -94,9 +95,9 @@ public static class SweepReport
             if (done.Count >= 4)
             {
                 SweepCharts.ImportanceBars(Path.Combine(reportDir, "importance.png"), names,
-                    [(spec.Metric, forMetric.Select(x => x.Importance).ToArray()), ("training time", forTime.Select(x => x.Importance).ToArray())]);
+                    [(spec.MetricName, forMetric.Select(x => x.Importance).ToArray()), ("training time", forTime.Select(x => x.Importance).ToArray())]);
                 charts.Add("importance.png");
-                md.Append($"\n## Hyperparameter importance\n\n| hyperparameter | for {spec.Metric} | for training time |\n|---|---:|---:|\n");
+                md.Append($"\n## Hyperparameter importance\n\n| hyperparameter | for {spec.MetricName} | for training time |\n|---|---:|---:|\n");
                 foreach (var (n, m, t) in imp.OrderByDescending(x => x.Item2)) md.Append(string.Create(inv, $"| {n} | {m:P1} | {t:P1} |\n"));
                 md.Append("\n![importance](importance.png)\n");
             }

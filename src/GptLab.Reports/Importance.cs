@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace GptLab.Sweeps;
+namespace GptLab.Reports;
 
 /// <summary>
 /// Which hyperparameters matter: a random forest (ML.NET FastForest) fitted from hyperparameters to a result, then

@@ -1,0 +1,21 @@
+using System.Text.Json.Nodes;
+
+namespace GptLab.Sweeps;
+
+/// <summary>A trial row: one configuration in one phase.</summary>
+public sealed record Trial
+{
+    public long Id { get; init; }
+    public int ConfigId { get; init; }
+    public TrialParams Params { get; init; } = new(new Dictionary<string, JsonNode?>());
+    public int Phase { get; init; }
+    public int Iters { get; init; }
+    public string Status { get; init; } = "queued";    // queued | running | done | failed
+    public string? Worker { get; init; }
+    public int Attempts { get; init; }
+    public double? Metric { get; init; }
+    public double? ValNll { get; init; }
+    public double? WallS { get; init; }
+    public double? TokensPerS { get; init; }
+    public string? Error { get; init; }
+}
