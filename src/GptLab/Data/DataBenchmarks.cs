@@ -1,5 +1,5 @@
-using GptLab.Runs;
 using System.Diagnostics;
+using GptLab.Runs;
 using GptLab.Tokenizers;
 using GptLab.Training;
 

@@ -1,5 +1,5 @@
-using GptLab.Runs;
 using System.Diagnostics;
+using GptLab.Runs;
 using GptLab.Training;
 using static TorchSharp.torch;
 

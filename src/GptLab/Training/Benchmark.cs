@@ -1,8 +1,8 @@
-using GptLab.Runs;
 using System.Diagnostics;
 using GptLab.Data;
 using GptLab.Losses;
 using GptLab.Model;
+using GptLab.Runs;
 using static TorchSharp.torch;
 
 namespace GptLab.Training;

@@ -96,8 +96,15 @@ public sealed record TrainConfig
     /// overrides the model arguments when it starts from GPT-2.</summary>
     public TrainConfig WithModelOf(GptConfig m, int dataVocab) => this with
     {
-        NLayer = m.NLayer, NHead = m.NHead, NEmbd = m.NEmbd, BlockSize = m.BlockSize, Bias = m.Bias, PosEmbedding = m.PosEmbedding,
-        RopeTheta = m.RopeTheta, Activation = m.Activation, PadVocab = m.VocabSize != dataVocab,
+        NLayer = m.NLayer,
+        NHead = m.NHead,
+        NEmbd = m.NEmbd,
+        BlockSize = m.BlockSize,
+        Bias = m.Bias,
+        PosEmbedding = m.PosEmbedding,
+        RopeTheta = m.RopeTheta,
+        Activation = m.Activation,
+        PadVocab = m.VocabSize != dataVocab,
     };
 
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;

@@ -52,8 +52,8 @@ public class ReportTests(TrainedRun trained) : IClassFixture<TrainedRun>
     [Fact]
     public async Task Report_html_opens_in_headless_chromium_without_console_errors()
     {
-        string? chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);
-        Assert.True(chromium is not null, "this test needs Chromium: apt-get install chromium (.ci/run installs it)");
+        string? chromium = ToolPaths.OnPath("chromium") ?? ToolPaths.OnPath("chromium-browser");
+        Assert.True(chromium is not null, "this test needs Chromium on PATH: ./test.sh installs it (apt-get install chromium)");
         using var dir = new TempDir();
         RunReport.Write([trained.Run], dir.Path);
         var psi = new ProcessStartInfo(chromium!)

@@ -72,8 +72,24 @@ public class SamplerTests
             for (int r = 0; r < 3; r++)
                 if (!allowed[r, ids[r]].item<bool>()) return false;
         }
-        // the allowed set is the top-k (at most k per row) and never empty
-        var counts = allowed.sum(1).data<long>().ToArray();
-        return counts.All(c => c >= 1 && c <= topK);
+        // the allowed set is exactly the nucleus of the top-k, computed here independently: the k largest logits,
+        // renormalized, then the smallest prefix (by probability) whose mass reaches p
+        var rows = logits.data<float>().ToArray();
+        for (int r = 0; r < 3; r++)
+        {
+            var row = rows.Skip(r * 20).Take(20).Select((v, i) => (v, i)).OrderByDescending(t => t.v).Take(topK).ToList();
+            double max = row[0].v, z = row.Sum(t => Math.Exp(t.v - max));
+            var expected = new HashSet<int>();
+            double mass = 0;
+            foreach (var (v, i) in row)
+            {
+                if (mass > topP) break;
+                expected.Add(i);
+                mass += Math.Exp(v - max) / z;
+            }
+            var actual = Enumerable.Range(0, 20).Where(i => allowed[r, i].item<bool>()).ToHashSet();
+            if (!actual.SetEquals(expected)) return false;
+        }
+        return true;
     }
 }

@@ -1,5 +1,5 @@
-using GptLab.Reports;
 using System.Collections.Concurrent;
+using GptLab.Reports;
 using GptLab.Sweeps;
 
 namespace GptLab.Tests.Sweeps;

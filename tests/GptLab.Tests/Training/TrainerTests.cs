@@ -1,7 +1,7 @@
-using GptLab.Losses;
 using GptLab.Checkpoints;
 using GptLab.Data;
 using GptLab.IO;
+using GptLab.Losses;
 using GptLab.Runs;
 using GptLab.Training;
 
