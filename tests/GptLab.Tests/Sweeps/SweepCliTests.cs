@@ -38,6 +38,54 @@ public class SweepCliTests
     }
 
     [Fact]
+    public void A_sweep_over_a_built_in_dataset_prepares_it_with_no_prepare_step()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["spec.json"], """
+            { "data": "data/shakespeare-char", "method": "grid",
+              "fixed": { "n_layer": 1, "n_embd": 16, "n_head": 2, "block_size": 16, "batch_size": 4, "eval_iters": 1, "eval_interval": 2,
+                         "warmup_iters": 0, "sample_tokens": 0, "peak_flops": 1e11, "max_iters": 2 },
+              "parameters": { "learning_rate": [1e-3, 1e-2] } }
+            """);
+        var r = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", "sw", "--workers", "2");
+        Assert.True(r.Exit == 0, r.Err + r.Out);
+        Assert.True(File.Exists(dir["data/shakespeare-char/meta.json"]));
+        Assert.Contains("best: config", r.Out);
+        using var study = Study.Open(dir["sw"]);
+        Assert.All(study.Trials(), t => Assert.Equal("done", t.Status));
+    }
+
+    [Fact]
+    public void A_sweep_whose_trials_all_fail_exits_nonzero_with_the_first_error()
+    {
+        using var dir = new TempDir();
+        string data = Tiny.CharDataset(dir, 8000);
+        File.WriteAllText(dir["spec.json"], $$"""
+            { "data": "{{data}}", "fixed": { "n_layer": 1, "n_embd": 16, "n_head": 2, "block_size": 16, "batch_size": 4, "eval_iters": 1,
+                         "sample_tokens": 0, "peak_flops": 1e11, "max_iters": 2, "learning_rate": 1e30, "grad_clip": 0 },
+              "parameters": { "seed": [1, 2] } }
+            """);
+        var r = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", "sw", "--workers", "1");
+        Assert.NotEqual(0, r.Exit);
+        Assert.Contains("every trial failed", r.Err);
+    }
+
+    [Fact]
+    public void Workers_zero_creates_the_study_and_negative_counts_write_nothing()
+    {
+        using var dir = new TempDir();
+        string data = Tiny.CharDataset(dir, 8000);
+        File.WriteAllText(dir["spec.json"], $$"""{ "data": "{{data}}", "fixed": { "max_iters": 2 }, "parameters": { "seed": [1, 2] } }""");
+        var bad = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", "neg", "--workers", "-1");
+        Assert.NotEqual(0, bad.Exit);
+        Assert.False(Directory.Exists(dir["neg"]));
+        var zero = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", "sw", "--workers", "0");
+        Assert.True(zero.Exit == 0, zero.Err);
+        using var study = Study.Open(dir["sw"]);
+        Assert.All(study.Trials(), t => Assert.Equal("queued", t.Status));
+    }
+
+    [Fact]
     public void A_halving_sweep_resumes_promoted_trials_from_their_checkpoints()
     {
         using var dir = new TempDir();
