@@ -8,7 +8,7 @@ namespace GptLab.Reports;
 /// permutation importance — how much worse the forest predicts when one hyperparameter's column is shuffled
 /// (increase in RMSE), normalised to sum to 1. As W&amp;B's and Optuna's importance panels.
 /// </summary>
-public static class Importance
+internal static class Importance
 {
     private sealed class Row
     {

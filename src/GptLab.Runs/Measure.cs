@@ -1,7 +1,7 @@
 namespace GptLab.Runs;
 
 /// <summary>The small measurements benchmarks and run records share: medians and this process's memory.</summary>
-public static class Measure
+internal static class Measure
 {
     public static double Median(IReadOnlyCollection<double> xs)
     {

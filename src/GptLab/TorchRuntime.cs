@@ -8,7 +8,7 @@ namespace GptLab;
 /// Prepares libtorch before its first use: loads the MKL shim (so MKL's fast kernels run on AMD CPUs) and
 /// sets the number of intra-op threads. Call <see cref="Initialize"/> before anything touches <c>torch</c>.
 /// </summary>
-public static class TorchRuntime
+internal static class TorchRuntime
 {
     private static readonly Lock Gate = new();
     private static bool initialized;

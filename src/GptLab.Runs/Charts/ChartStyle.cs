@@ -3,7 +3,7 @@ using ScottPlot;
 namespace GptLab.Runs.Charts;
 
 /// <summary>Shared look of every chart GptLab draws (ScottPlot, PNG).</summary>
-public static class ChartStyle
+internal static class ChartStyle
 {
     public const int Width = 900;
     public const int Height = 520;
@@ -29,7 +29,7 @@ public static class ChartStyle
 }
 
 /// <summary>Bar chart of next-token probabilities (`gptlab predict --chart`).</summary>
-public static class NextTokenChart
+internal static class NextTokenChart
 {
     public static void Save(string path, string prompt, IReadOnlyList<(string Token, double Probability)> top)
     {

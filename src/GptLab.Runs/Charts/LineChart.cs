@@ -3,10 +3,10 @@ using ScottPlot;
 namespace GptLab.Runs.Charts;
 
 /// <summary>One line of a chart.</summary>
-public sealed record Series(string Name, double[] X, double[] Y);
+internal sealed record Series(string Name, double[] X, double[] Y);
 
 /// <summary>Overlaid line charts, one colour per series, with a legend (run comparisons, loss curves).</summary>
-public static class LineChart
+internal static class LineChart
 {
     public static void Save(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logY = false)
     {

@@ -4,7 +4,7 @@ namespace GptLab.Runs.Charts;
 
 /// <summary>Charts of a sweep: curves coloured by a hyperparameter, metric vs hyperparameter, parallel coordinates,
 /// importance bars.</summary>
-public static class SweepCharts
+internal static class SweepCharts
 {
     /// <summary>One curve per trial, coloured by the value of one hyperparameter (viridis from low to high).</summary>
     public static void CurvesByParameter(string path, string parameter, IReadOnlyList<(double Value, string Label, double[] X, double[] Y)> curves, bool logY)

@@ -4,7 +4,7 @@ namespace GptLab.IO;
 /// Writes a directory under a temporary name next to its final place, then swaps it in with renames, so a
 /// reader sees either the old complete directory or the new complete one, never a half-written one.
 /// </summary>
-public static class AtomicDirectory
+internal static class AtomicDirectory
 {
     /// <summary>Creates an empty staging directory beside <paramref name="target"/>.</summary>
     public static string CreateStaging(string target)

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace GptLab.IO;
 
 /// <summary>The one set of JSON options for every file GptLab writes: snake_case keys, as nanoGPT names them.</summary>
-public static class Json
+internal static class Json
 {
     public static readonly JsonSerializerOptions Options = new()
     {

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace GptLab.IO;
 
 /// <summary>The names an enum has in GptLab's JSON files: <c>[JsonStringEnumMemberName]</c>, else snake_case.</summary>
-public static class JsonEnum
+internal static class JsonEnum
 {
     public static IReadOnlyList<string> Names(Type enumType) =>
         enumType.GetFields(BindingFlags.Public | BindingFlags.Static).Select(Name).ToList();

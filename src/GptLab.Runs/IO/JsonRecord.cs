@@ -9,7 +9,7 @@ namespace GptLab.IO;
 /// Reads a JSON object into a typed record with errors a user can act on: an unknown key lists the allowed keys, a
 /// choice (an enum) lists its allowed values, a value of the wrong type names its key.
 /// </summary>
-public static class JsonRecord
+internal static class JsonRecord
 {
     private static readonly JsonSerializerOptions Strict = new(Json.Options)
     {

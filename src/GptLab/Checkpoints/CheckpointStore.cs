@@ -50,7 +50,7 @@ public static class CheckpointStore
     public const string ModelFile = "model.safetensors";
     public const string OptimizerFile = "optimizer.safetensors";
 
-    public static void Save(string target, Gpt model, Optimizer? optimizer, CheckpointManifest manifest, string tokenizerDir)
+    internal static void Save(string target, Gpt model, Optimizer? optimizer, CheckpointManifest manifest, string tokenizerDir)
     {
         string staging = AtomicDirectory.CreateStaging(target);
         try
@@ -130,7 +130,7 @@ public static class CheckpointStore
         }
     }
 
-    public static Dictionary<string, Tensor> LoadOptimizerState(string dir)
+    internal static Dictionary<string, Tensor> LoadOptimizerState(string dir)
     {
         string path = Path.Combine(dir, OptimizerFile);
         return File.Exists(path) ? SafeTensors.Load(path) : [];

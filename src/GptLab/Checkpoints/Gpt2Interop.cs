@@ -11,7 +11,7 @@ namespace GptLab.Checkpoints;
 /// Conv1D weights stored transposed (in, out), `lm_head.weight` tied to wte, and a config.json. Export lets our
 /// models open in transformers; import loads GPT-2 (or any model saved that way) to sample, evaluate or fine-tune.
 /// </summary>
-public static class Gpt2Interop
+internal static class Gpt2Interop
 {
     private static readonly string[] Conv1D = ["attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"];
 

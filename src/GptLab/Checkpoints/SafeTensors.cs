@@ -12,7 +12,7 @@ namespace GptLab.Checkpoints;
 /// <c>{name: {dtype, shape, data_offsets}}</c>, then the raw tensor bytes. No .NET reader/writer is on NuGet that
 /// works with TorchSharp tensors, so these few lines are ours.
 /// </summary>
-public static class SafeTensors
+internal static class SafeTensors
 {
     public static void Save(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace GptLab.Data;
 
 /// <summary>A small, fast, serialisable PRNG (SplitMix64) so that resuming a run continues the same batches.</summary>
-public sealed class SplitMix64(ulong state)
+internal sealed class SplitMix64(ulong state)
 {
     public ulong State { get; set; } = state;
 
@@ -20,7 +20,7 @@ public sealed class SplitMix64(ulong state)
 }
 
 /// <summary>The position of a <see cref="BatchSource"/>, saved in checkpoints.</summary>
-public sealed record BatchState(ulong Rng, long Position, long Epoch);
+internal sealed record BatchState(ulong Rng, long Position, long Epoch);
 
 /// <summary>
 /// Batches of (x, y) = (tokens t … t+T−1, tokens t+1 … t+T) from a memory-mapped shard. <c>random</c>: B windows at
@@ -28,7 +28,7 @@ public sealed record BatchState(ulong Rng, long Position, long Epoch);
 /// Each batch is copied straight from the mapped file into a native tensor (one memcpy per window) and widened to
 /// int64 by one tensor op — no per-token managed loop.
 /// </summary>
-public sealed class BatchSource
+internal sealed class BatchSource
 {
     private readonly TokenShard shard;
     private readonly int B, T;

@@ -6,13 +6,13 @@ using GptLab.Training;
 namespace GptLab.Data;
 
 /// <summary>Throughput of `gptlab prepare` for one tokenizer.</summary>
-public sealed record PrepareBench(string Tokenizer, double Megabytes, double Seconds, double MegabytesPerS, long Tokens, double PeakRssMb);
+internal sealed record PrepareBench(string Tokenizer, double Megabytes, double Seconds, double MegabytesPerS, long Tokens, double PeakRssMb);
 
 /// <summary>Time and memory of training one BPE vocabulary, and tokens per character on held-out text.</summary>
-public sealed record BpeBench(int VocabSize, double Megabytes, double CountSeconds, double MergeSeconds, double PeakRssMb, double? HeldOutTokensPerChar);
+internal sealed record BpeBench(int VocabSize, double Megabytes, double CountSeconds, double MergeSeconds, double PeakRssMb, double? HeldOutTokensPerChar);
 
 /// <summary>Benchmarks of the data path (prepare, BPE training) on the bundled text repeated to a size.</summary>
-public static class DataBenchmarks
+internal static class DataBenchmarks
 {
     /// <summary>Writes Tiny Shakespeare repeated to about <paramref name="megabytes"/> MB into <paramref name="path"/>.</summary>
     public static void WriteRepeatedShakespeare(string path, double megabytes)

@@ -5,13 +5,13 @@ using System.Security.Cryptography;
 namespace GptLab.Data;
 
 /// <summary>Progress of a download: bytes so far and the total when the server says it.</summary>
-public readonly record struct DownloadProgress(long Bytes, long? Total);
+internal readonly record struct DownloadProgress(long Bytes, long? Total);
 
 /// <summary>
 /// Downloads a URL into a cache folder: resumes a broken download from its <c>.part</c> file (HTTP Range),
 /// checks the size and sha256 when they are known, and returns the cached file on later calls.
 /// </summary>
-public sealed class Downloader(string cacheDir, HttpClient? client = null)
+internal sealed class Downloader(string cacheDir, HttpClient? client = null)
 {
     private readonly HttpClient http = client ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
 
@@ -115,7 +115,7 @@ public sealed class Downloader(string cacheDir, HttpClient? client = null)
 }
 
 /// <summary>Corpora GptLab knows by name.</summary>
-public sealed record NamedSource(string Name, string? Url, SourceFormat Format, DocumentMode Mode, string? Field, string Note)
+internal sealed record NamedSource(string Name, string? Url, SourceFormat Format, DocumentMode Mode, string? Field, string Note)
 {
     public static readonly NamedSource[] All =
     [

@@ -6,13 +6,13 @@ using static TorchSharp.torch;
 namespace GptLab.Losses;
 
 /// <summary>Peak extra memory and time of one forward+backward of a loss over (N, V) logits.</summary>
-public sealed record LossBench(string Loss, int Tokens, int Vocab, double PeakExtraMb, double LogitsMb, double Ms);
+internal sealed record LossBench(string Loss, int Tokens, int Vocab, double PeakExtraMb, double LogitsMb, double Ms);
 
 /// <summary>
 /// Measures each loss's memory beyond the logits themselves (Linux: the peak-RSS counter is reset through
 /// /proc/self/clear_refs before each measurement), next to a naive square loss that builds the one-hot.
 /// </summary>
-public static class LossBenchmark
+internal static class LossBenchmark
 {
     public static IReadOnlyList<LossBench> Run(int tokens, int vocab, IEnumerable<string> losses)
     {

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace GptLab.Training;
 
 /// <summary>Figures of one training benchmark: medians over the timed iterations.</summary>
-public sealed record BenchResult
+internal sealed record BenchResult
 {
     public string Preset { get; init; } = "";
     public string Dtype { get; init; } = "";
@@ -32,14 +32,14 @@ public sealed record BenchResult
 }
 
 /// <summary>Resident memory after an iteration.</summary>
-public sealed record RssPoint(int Iter, double RssMb);
+internal sealed record RssPoint(int Iter, double RssMb);
 
 /// <summary>Generation speed with and without the KV cache.</summary>
-public sealed record GenerationBench(string Preset, int Tokens, int BlockSize, double CachedTokensPerS, double UncachedTokensPerS, bool SameTokens);
+internal sealed record GenerationBench(string Preset, int Tokens, int BlockSize, double CachedTokensPerS, double UncachedTokensPerS, bool SameTokens);
 
 /// <summary>Times training steps split into data / forward / backward+clip / optimizer, like
 /// shared/bench/torch_reference.py, on random tokens or a dataset's windows.</summary>
-public static class Benchmark
+internal static class Benchmark
 {
     public static BenchResult Run(string name, TrainConfig config, int vocab, int iters, int warmup, TokenShard? data = null, IReadOnlyCollection<int>? rssAt = null)
     {

@@ -1,7 +1,7 @@
 namespace GptLab.Training;
 
 /// <summary>nanoGPT's get_lr: linear warm-up, cosine decay to min_lr at lr_decay_iters, then min_lr.</summary>
-public static class LrSchedule
+internal static class LrSchedule
 {
     public static double Get(int it, TrainConfig c)
     {

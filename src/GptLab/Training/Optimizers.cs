@@ -9,7 +9,7 @@ namespace GptLab.Training;
 /// dimensions only). Written here rather than using TorchSharp's optimizers so that the state is ours to save
 /// bit-exactly (resume) and each parameter is visited exactly once.
 /// </summary>
-public sealed class Optimizer : IDisposable
+internal sealed class Optimizer : IDisposable
 {
     private readonly (string Name, Parameter P, bool Decay)[] parameters;
     private readonly Tensor?[] m;   // AdamW exp_avg / SGD momentum buffer

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace GptLab.Training;
 
 /// <summary>The matmul throughput of this machine, measured once per process and dtype: MFU's denominator.</summary>
-public static class PeakFlops
+internal static class PeakFlops
 {
     private static readonly Dictionary<(ScalarType, int), double> Cache = [];
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace GptLab.Training;
 
 /// <summary>Writes TensorBoard event files (TorchSharp's SummaryWriter): every metric as a scalar, samples as text.</summary>
-public sealed class TensorBoardObserver(string logDir) : ITrainingObserver
+internal sealed class TensorBoardObserver(string logDir) : ITrainingObserver
 {
     private readonly SummaryWriter writer = utils.tensorboard.SummaryWriter(logDir, "", false);
 

@@ -15,7 +15,7 @@ namespace GptLab.Training;
 /// warm-up + cosine learning rate, gradient clipping and AdamW/SGD, logging every log_interval. Deterministic:
 /// same seed, config and threads give the same loss curve, and a resumed run continues it exactly.
 /// </summary>
-public sealed class Trainer : IDisposable
+internal sealed class Trainer : IDisposable
 {
     private readonly TrainConfig config;
     private readonly Dataset data;
