@@ -46,7 +46,7 @@ public static class SweepReport
             csv.Append(string.Create(inv, $"{(ok ? ++rank : 0)},{t.ConfigId},{t.Phase},{t.Iters},{t.Status},{vals},{t.Metric:R},{t.ValNll:R},{t.WallS:R},{t.TokensPerS:R}\n"));
             md.Append(string.Create(inv, $"| {(ok ? rank.ToString(inv) : "–")} | {t.ConfigId} | {t.Phase} | {t.Iters} | {string.Join(" | ", names.Select(n => Val(t, n)))} | {(ok ? t.Metric!.Value.ToString("0.0000", inv) : t.Status)} | {t.WallS ?? 0:0.0} s | {t.TokensPerS ?? 0:N0} |\n"));
         }
-        File.WriteAllText(Path.Combine(reportDir, "trials.csv"), csv.ToString());
+        AtomicFile.WriteAllText(Path.Combine(reportDir, "trials.csv"), csv.ToString());
 
         string bestPreset = Path.Combine(reportDir, "best.json");
         if (done.Count > 0)
@@ -56,7 +56,7 @@ public static class SweepReport
             var node = JsonSerializer.SerializeToNode(config, Json.Options)!.AsObject();
             var preset = new JsonObject { ["_comment"] = $"best of sweep {Path.GetFullPath(dir)}: config {best.ConfigId}, {spec.MetricName} {best.Metric:0.0000}" };
             foreach (var (k, v) in node) preset[k] = v?.DeepClone();
-            File.WriteAllText(bestPreset, preset.ToJsonString(Json.Options));
+            AtomicFile.WriteAllText(bestPreset, preset.ToJsonString(Json.Options));
             md.Append(string.Create(inv, $"\nBest: config {best.ConfigId} ({best.Params}), {spec.MetricName} {best.Metric:0.0000} — ready preset: `best.json` (`gptlab train --config {bestPreset}`).\n"));
         }
 
@@ -105,7 +105,7 @@ public static class SweepReport
             foreach (var c in charts.Where(c => c != "importance.png")) md.Append($"![{c}]({c})\n\n");
         }
         string mdPath = Path.Combine(reportDir, "trials.md");
-        File.WriteAllText(mdPath, md.ToString());
+        AtomicFile.WriteAllText(mdPath, md.ToString());
         return new Result(mdPath, Path.Combine(reportDir, "trials.csv"), bestPreset, charts, imp);
     }
 

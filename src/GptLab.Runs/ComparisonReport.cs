@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using GptLab.IO;
 using GptLab.Runs.Charts;
 
 namespace GptLab.Runs;
@@ -32,7 +33,7 @@ public static class ComparisonReport
         var csv = new StringBuilder("loss,train_loss,val_nll,val_perplexity,nats_per_char,accuracy,tokens_per_s,wall_s,run\n");
         foreach (var r in rows)
             csv.Append(string.Create(inv, $"{r.Loss},{r.TrainLoss:R},{r.ValNll:R},{r.ValPerplexity:R},{r.NatsPerChar:R},{r.Accuracy:R},{r.TokensPerS:R},{r.WallS:R},{r.Run}\n"));
-        File.WriteAllText(Path.Combine(dir, "results.csv"), csv.ToString());
+        AtomicFile.WriteAllText(Path.Combine(dir, "results.csv"), csv.ToString());
 
         var md = new StringBuilder($"# {title}\n\n");
         md.Append("Every model is evaluated with cross-entropy (token NLL) on the whole validation split, whatever loss trained it.\n\n");
@@ -42,7 +43,7 @@ public static class ComparisonReport
         md.Append("\n![validation NLL curves](val_nll.png)\n\n## Samples\n\n");
         foreach (var r in rows)
             md.Append($"### {r.Loss}\n\n```text\n{r.Sample.Trim()}\n```\n\n");
-        File.WriteAllText(Path.Combine(dir, "report.md"), md.ToString());
+        AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), md.ToString());
         return Path.Combine(dir, "report.md");
     }
 }

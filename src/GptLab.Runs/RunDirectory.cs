@@ -54,9 +54,7 @@ public sealed class RunDirectory
     private static void Rewrite<T>(string path, IEnumerable<T> items, JsonSerializerOptions options)
     {
         if (!File.Exists(path)) return;
-        string tmp = path + ".tmp";
-        File.WriteAllLines(tmp, items.Select(i => JsonSerializer.Serialize(i, options)));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllLines(path, items.Select(i => JsonSerializer.Serialize(i, options)));
     }
 
     private static readonly Lock WriteLock = new();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using GptLab.IO;
 using GptLab.Runs.Charts;
 
 namespace GptLab.Runs;
@@ -79,7 +80,7 @@ public static class RunReport
                 md.Append(string.Create(inv, $"| {s.Step:N0} | {Fmt(s.ValLoss, "0.000")} | {MarkdownCell(s.Text)} |\n"));
         }
         string mdPath = Path.Combine(outDir, "report.md");
-        File.WriteAllText(mdPath, md.ToString());
+        AtomicFile.WriteAllText(mdPath, md.ToString());
 
         var html = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
             .Append(WebUtility.HtmlEncode(title)).Append("</title><style>")
@@ -102,7 +103,7 @@ public static class RunReport
             html.Append("</table>\n");
         }
         html.Append("</body></html>\n");
-        File.WriteAllText(Path.Combine(outDir, "report.html"), html.ToString());
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.html"), html.ToString());
         return mdPath;
     }
 

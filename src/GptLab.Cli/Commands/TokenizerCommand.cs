@@ -31,16 +31,7 @@ internal static class TokenizerCommand
             double countS = sw.Elapsed.TotalSeconds;
             var model = Tokenizers.BpeTrainer.Train(words, p.GetValue(vocab), specials);
             var tok = new Tokenizers.BpeTokenizer(model);
-            string dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
-            Directory.CreateDirectory(dir);
-            string staging = Directory.CreateTempSubdirectory("gptlab-tok-").FullName;
-            try
-            {
-                tok.Save(staging);
-                File.Move(Path.Combine(staging, Tokenizers.BpeTokenizer.HfFile), outPath, overwrite: true);
-                File.Move(Path.Combine(staging, Tokenizers.BpeTokenizer.RanksFile), Path.ChangeExtension(outPath, ".tiktoken"), overwrite: true);
-            }
-            finally { Directory.Delete(staging, true); }
+            tok.SaveAs(outPath, Path.ChangeExtension(outPath, ".tiktoken"));
             AnsiConsole.MarkupLineInterpolated(
                 $"[green]wrote[/] {outPath}: vocab {tok.VocabSize:N0} ({model.Merges.Count:N0} merges, {words.Count:N0} distinct words), counted in {countS:0.0} s, merged in {sw.Elapsed.TotalSeconds - countS:0.0} s");
             return 0;

@@ -1,3 +1,4 @@
+using GptLab.IO;
 using ScottPlot;
 
 namespace GptLab.Runs.Charts;
@@ -19,8 +20,7 @@ internal static class ChartStyle
 
     public static void Save(Plot plot, string path, int width = Width, int height = Height)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plot.SavePng(path, width, height);
+        AtomicFile.Write(path, tmp => plot.SavePng(tmp, width, height));
     }
 
     /// <summary>A label safe to draw: control characters shown as escapes (a newline token shows as \n).</summary>

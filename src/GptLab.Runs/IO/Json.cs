@@ -23,9 +23,7 @@ internal static class Json
 
     public static void Write<T>(string path, T value)
     {
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(value, Options) + "\n");
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
     }
 
     public static T Read<T>(string path, string what)

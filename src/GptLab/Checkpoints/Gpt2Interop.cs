@@ -43,7 +43,7 @@ internal static class Gpt2Interop
             ["layer_norm_epsilon"] = 1e-5, ["tie_word_embeddings"] = true,
             ["bos_token_id"] = ck.Tokenizer.EosId, ["eos_token_id"] = ck.Tokenizer.EosId,
         };
-        File.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJsonString(Json.Options));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJsonString(Json.Options));
         TokenizerStore.CopyFiles(checkpointDir, outDir);
     }
 

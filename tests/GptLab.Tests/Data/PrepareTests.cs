@@ -32,6 +32,37 @@ public class PrepareTests
         Assert.Equal("uint16", meta.TokenDtype);
     }
 
+    [Theory]
+    [InlineData("char")]
+    [InlineData("gpt2")]
+    [InlineData("bpe")]
+    public void Every_json_file_prepare_writes_has_no_byte_order_mark(string tokenizer)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["t.txt"], Tiny.ShakespeareText(20000));
+        DatasetPreparer.Prepare(new PrepareOptions { Source = CorpusSource.FromPath(dir["t.txt"], null), OutDir = dir["d"], Tokenizer = tokenizer, VocabSize = 300 });
+        var files = Directory.GetFiles(dir["d"], "*.json");
+        Assert.Contains(files, f => f.EndsWith("tokenizer.json"));
+        Assert.All(files, f => Assert.NotEqual(0xEF, File.ReadAllBytes(f)[0]));
+        if (tokenizer == "char") Assert.Contains("\"eos\": null", File.ReadAllText(dir["d/tokenizer.json"]));
+    }
+
+    [Fact]
+    public void Literal_end_of_text_inside_a_corpus_is_ordinary_text_for_both_tokenizers()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["t.txt"], "Some text <|endoftext|> more text.\n" + Tiny.ShakespeareText(5000));
+        foreach (var tok in new[] { "char", "gpt2" })
+        {
+            var meta = DatasetPreparer.Prepare(new PrepareOptions { Source = CorpusSource.FromPath(dir["t.txt"], null), OutDir = dir[tok], Tokenizer = tok });
+            using var ds = Dataset.Open(dir[tok]);
+            var ids = Enumerable.Range(0, (int)ds.Train.Count).Select(i => ds.Train[i]).ToList();
+            Assert.Equal(1, Math.Max(meta.Train.Documents, meta.Val.Documents));   // one document (cut by the tail split)
+            if (ds.Tokenizer.EosId is int eos) Assert.DoesNotContain(eos, ids);
+            Assert.StartsWith("Some text <|endoftext|> more text.", ds.Tokenizer.Decode(ids.Take(40).ToArray()));
+        }
+    }
+
     [Fact]
     public void Long_text_is_encoded_in_pieces_with_the_same_tokens_as_whole()
     {
