@@ -30,6 +30,8 @@ internal sealed class TrainDisplay(int maxIters, string runPath)
         AnsiConsole.MarkupLineInterpolated(
             $"{s.Parameters / 1e6:0.00}M parameters, {s.TokensPerIter:N0} tokens/iter, {s.Threads} threads, {s.Dtype}, peak {s.PeakFlops / 1e9:0} GFLOP/s");
         AnsiConsole.MarkupLineInterpolated(
+            $"[grey]{s.Schedule}[/]");
+        AnsiConsole.MarkupLineInterpolated(
             $"[grey]decayed: {s.DecayTensors} tensors, {s.DecayParams:N0} parameters; not decayed: {s.NoDecayTensors} tensors, {s.NoDecayParams:N0} parameters[/]");
     }
 

@@ -28,7 +28,8 @@ internal static class CompareCommand
             var extra = new List<string>(p.GetValue(sets) ?? []);
             if (p.GetValue(data) is string d) extra.Add($"dataset={d}");
             if (p.GetValue(threads) is int th) extra.Add($"threads={th}");
-            var (config, source) = ConfigResolver.FromPreset(p.GetValue(preset), p.GetValue(configFile), extra);
+            var (config, source, note) = ConfigResolver.FromPreset(p.GetValue(preset), p.GetValue(configFile), extra);
+            if (note is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]{note}[/]");
             var list = LossComparison.ParseLosses(p.GetValue(losses)!);
             string dir = p.GetValue(outDir) ?? Path.Combine("runs", $"compare-{DateTime.Now:yyyyMMdd-HHmmss}");
             if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())

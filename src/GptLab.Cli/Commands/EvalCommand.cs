@@ -27,10 +27,8 @@ internal static class EvalCommand
         cmd.SetAction(p =>
         {
             using var ck = model.Load(p);
-            string dataDir = p.GetValue(data) ?? ck.Manifest.Train.Dataset;
-            using var ds = DatasetLocator.Open(dataDir);
-            if (ds.Tokenizer.Kind != ck.Tokenizer.Kind || ds.Tokenizer.VocabSize != ck.Tokenizer.VocabSize)
-                throw new GptLabException($"{dataDir} was tokenized with {ds.Tokenizer.Kind} ({ds.Tokenizer.VocabSize:N0}), the model with {ck.Tokenizer.Kind} ({ck.Tokenizer.VocabSize:N0}) — prepare the data with the model's tokenizer");
+            using var ds = ck.OpenData(p.GetValue(data));
+            string dataDir = ds.Directory;
             string name = p.GetValue(split)!;
             var info = name == "val" ? ds.Meta.Val : ds.Meta.Train;
             var r = Evaluator.Evaluate(ck.Model, ck.Tokenizer, ds.Split(name), info.Chars, info.Bytes, p.GetValue(stride), p.GetValue(batch), name);

@@ -1,3 +1,4 @@
+using GptLab.Data;
 using GptLab.IO;
 using GptLab.Model;
 using GptLab.Tokenizers;
@@ -22,6 +23,7 @@ public sealed record CheckpointManifest
     public string TokenizerKind { get; init; } = "";
     public int DataVocabSize { get; init; }           // the tokenizer's vocab (the model's may be padded)
     public string DataFingerprint { get; init; } = "";
+    public string? DatasetPath { get; init; }         // the dataset's absolute path when trained (train.dataset may be relative)
     public ulong BatchRng { get; init; }
     public long BatchPosition { get; init; }
     public long BatchEpoch { get; init; }
@@ -37,6 +39,23 @@ public sealed class Checkpoint : IDisposable
     public required CheckpointManifest Manifest { get; init; }
     public required Gpt Model { get; init; }
     public required ITokenizer Tokenizer { get; init; }
+
+    /// <summary>Opens <paramref name="dataDir"/>, or the data this model trained on: the config's path as given, else
+    /// the absolute path recorded at training time. The data must use the model's tokenizer.</summary>
+    public Dataset OpenData(string? dataDir = null)
+    {
+        string dir = dataDir ?? new[] { Manifest.Train.Dataset, Manifest.DatasetPath }.OfType<string>()
+            .FirstOrDefault(d => File.Exists(Path.Combine(d, DatasetMeta.FileName)))
+            ?? throw new GptLabException($"the data this model trained on is not at {Manifest.Train.Dataset}{(Manifest.DatasetPath is string a ? $" nor {a}" : "")} — pass --data DIR");
+        var ds = DatasetLocator.Open(dir);
+        if (ds.Tokenizer.Kind != Tokenizer.Kind || ds.Tokenizer.VocabSize != Tokenizer.VocabSize)
+        {
+            ds.Dispose();
+            throw new GptLabException($"{dir} was tokenized with {ds.Tokenizer.Kind} ({ds.Tokenizer.VocabSize:N0}), the model with {Tokenizer.Kind} ({Tokenizer.VocabSize:N0}) — prepare the data with the model's tokenizer");
+        }
+        return ds;
+    }
+
     public void Dispose() => Model.Dispose();
 }
 

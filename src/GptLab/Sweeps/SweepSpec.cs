@@ -144,11 +144,17 @@ public sealed class SweepSpec
         var layer = (JsonObject)Fixed.DeepClone();
         if (Data != null) layer["dataset"] = Data;
         foreach (var (k, v) in p.Values) layer[k] = v?.DeepClone();
-        int finalIters = Schedule.FinalIters;
-        layer["max_iters"] = Phases[phase].MaxIters;
-        if (!Fixed.ContainsKey("lr_decay_iters") && !p.Values.ContainsKey("lr_decay_iters")) layer["lr_decay_iters"] = finalIters;
         layer["always_save_checkpoint"] = true;
-        return ConfigResolver.Resolve([ConfigResolver.LoadPreset(Preset), layer], []);
+        layer.Remove("max_iters");
+        var preset = ConfigResolver.LoadPreset(Preset);
+        var config = ConfigResolver.Resolve([preset, layer], []);
+        // one schedule over the whole budget: the learning rate decays over the last phase's iterations
+        var explicitKeys = Fixed.Select(kv => kv.Key).Concat(p.Values.Keys).Where(k => k != "max_iters").ToHashSet();
+        var presetConfig = ConfigResolver.Resolve([preset], []);
+        (config, _) = LrSchedule.FitToIters(presetConfig with { MaxIters = presetConfig.LrDecayIters }, config, Schedule.FinalIters, explicitKeys);
+        config = config with { MaxIters = Phases[phase].MaxIters };
+        ConfigResolver.Validate(config);
+        return config;
     }
 
     /// <summary>Every trial configuration (grid: the product; random/halving: max_trials samples), constraints applied.</summary>

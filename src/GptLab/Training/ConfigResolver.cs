@@ -50,11 +50,18 @@ public static class ConfigResolver
 
     /// <summary>The config of a fresh run: a preset or a config file (not both; default
     /// <c>shakespeare-char-cpu</c>), then <c>--set key=value</c> overrides. Returns the config and the name of its source.</summary>
-    public static (TrainConfig Config, string Source) FromPreset(string? preset, string? configFile, IEnumerable<string> sets)
+    public static (TrainConfig Config, string Source, string? Note) FromPreset(string? preset, string? configFile, IEnumerable<string> sets)
     {
         if (preset != null && configFile != null) throw new GptLabException("give --preset or --config, not both");
         string source = configFile ?? preset ?? DefaultPreset;
-        return (Resolve([LoadPreset(source)], sets), source);
+        var layer = LoadPreset(source);
+        var list = sets.ToList();
+        var config = Resolve([layer], list);
+        var explicitKeys = list.Select(s => s.Split('=')[0].Trim().Replace('-', '_')).ToHashSet();
+        if (!explicitKeys.Contains("max_iters") || config.Epochs > 0) return (config, source, null);
+        var (fitted, note) = LrSchedule.FitToIters(Resolve([layer], []), config, config.MaxIters, explicitKeys);
+        Validate(fitted);
+        return (fitted, source, note);
     }
 
     public const string DefaultPreset = "shakespeare-char-cpu";

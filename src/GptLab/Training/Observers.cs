@@ -14,7 +14,11 @@ public interface ITrainingObserver
 
 /// <summary>Facts about a run as it starts.</summary>
 public sealed record TrainingStart(long Parameters, int StartStep, int MaxIters, long TokensPerIter, int Threads,
-    string Dtype, double PeakFlops, int DecayTensors, long DecayParams, int NoDecayTensors, long NoDecayParams);
+    string Dtype, double PeakFlops, int DecayTensors, long DecayParams, int NoDecayTensors, long NoDecayParams)
+{
+    /// <summary>The learning-rate schedule in words.</summary>
+    public string Schedule { get; init; } = "";
+}
 
 /// <summary>How a run ended.</summary>
 public enum TrainOutcome { Finished, Stopped }

@@ -98,7 +98,8 @@ internal sealed class Trainer : IDisposable
         var g = optimizer.Groups;
         foreach (var o in observers)
             o.OnStart(new TrainingStart(model.NumParams(), step, maxIters, config.TokensPerIter, config.EffectiveThreads, IO.JsonEnum.Name(config.Dtype), peak,
-                g.DecayTensors, g.DecayParams, g.NoDecayTensors, g.NoDecayParams));
+                g.DecayTensors, g.DecayParams, g.NoDecayTensors, g.NoDecayParams)
+            { Schedule = LrSchedule.Describe(config, maxIters) });
         double Wall() => wallBefore + wall.Elapsed.TotalSeconds;
         double flopsPerIter = model.FlopsPerIter(config.TokensPerIter);
         double runningMfu = -1;
@@ -218,7 +219,7 @@ internal sealed class Trainer : IDisposable
         {
             Step = step, TokensSeen = tokensSeen, BestValLoss = bestValLoss, LastEvalStep = lastEvalStep, WallS = wallS,
             Model = model.Config, Train = config, TokenizerKind = data.Tokenizer.Kind, DataVocabSize = data.Tokenizer.VocabSize,
-            DataFingerprint = data.Meta.Fingerprint, BatchRng = batch.Rng, BatchPosition = batch.Position, BatchEpoch = batch.Epoch,
+            DataFingerprint = data.Meta.Fingerprint, DatasetPath = Path.GetFullPath(data.Directory), BatchRng = batch.Rng, BatchPosition = batch.Position, BatchEpoch = batch.Epoch,
             OptimizerStep = optimizer.Step, TorchRngState = Convert.ToBase64String(rng.bytes), CreatedUtc = DateTime.UtcNow,
         };
         CheckpointStore.Save(dir, model, optimizer, manifest, data.Directory);

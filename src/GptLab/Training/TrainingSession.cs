@@ -67,7 +67,8 @@ public sealed class TrainingSession : IDisposable
     {
         options ??= new SessionOptions();
         if (request.ResumeDir is string dir) return Resume(dir, request.Sets, options);
-        var (config, source) = ConfigResolver.FromPreset(request.Preset, request.ConfigFile, request.Sets);
+        var (config, source, note) = ConfigResolver.FromPreset(request.Preset, request.ConfigFile, request.Sets);
+        if (note is not null) options.Log?.Invoke(note);
         if (config.InitFrom.IsResume)
         {
             if (request.OutDir is null) throw new GptLabException("init_from=resume needs --out runs/NAME (the run to continue), or use --resume runs/NAME");

@@ -44,7 +44,7 @@ public class SweepCliTests
         File.WriteAllText(dir["spec.json"], """
             { "data": "data/shakespeare-char", "method": "grid",
               "fixed": { "n_layer": 1, "n_embd": 16, "n_head": 2, "block_size": 16, "batch_size": 4, "eval_iters": 1, "eval_interval": 2,
-                         "warmup_iters": 0, "sample_tokens": 0, "peak_flops": 1e11, "max_iters": 2 },
+                         "sample_tokens": 0, "peak_flops": 1e11, "max_iters": 2 },
               "parameters": { "learning_rate": [1e-3, 1e-2] } }
             """);
         var r = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", "sw", "--workers", "2");

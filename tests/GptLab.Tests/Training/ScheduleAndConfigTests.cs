@@ -65,4 +65,25 @@ public class ScheduleAndConfigTests
         var e = Assert.Throws<GptLabException>(() => ConfigResolver.Resolve([new JsonObject { ["n_layers"] = 3 }], []));
         Assert.Contains("n_layer", e.Message);
     }
+
+    [Fact]
+    public void Setting_max_iters_on_a_preset_scales_the_schedule_and_says_so()
+    {
+        var (c, _, note) = ConfigResolver.FromPreset("shakespeare-char-cpu", null, ["max_iters=300"]);
+        Assert.Equal(300, c.LrDecayIters);
+        Assert.Equal(15, c.WarmupIters);   // the preset's 100 of 2,000, scaled
+        Assert.Contains("lr_decay_iters 2,000 → 300", note);
+        var (own, _, none) = ConfigResolver.FromPreset("shakespeare-char-cpu", null, ["max_iters=300", "lr_decay_iters=1000"]);
+        Assert.Equal(1000, own.LrDecayIters);
+        Assert.Null(none);
+    }
+
+    [Fact]
+    public void A_short_sweep_on_the_default_preset_fits_warm_up_inside_its_budget()
+    {
+        var spec = GptLab.Tests.Sweeps.SweepSpecTests.Spec("""{ "fixed": { "max_iters": 30 }, "parameters": { "learning_rate": [1e-3, 1e-2] } }""");
+        var c = spec.TrialConfig(spec.Expand()[0], 0);
+        Assert.Equal(30, c.LrDecayIters);
+        Assert.True(c.WarmupIters <= 30);
+    }
 }
