@@ -14,7 +14,19 @@ internal static class Cli
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;   // logs: do not wrap at 80 columns
         try
         {
+            if (args.Length == 0) args = ["--help"];   // `gptlab` alone shows what it can do
             var parse = root.Parse(args);
+            if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
+            {
+                // the parser's own errors look like GptLab's: one line, the flag at fault, where to read more
+                var path = new List<string>();
+                for (var c = parse.CommandResult; c is not null; c = c.Parent as System.CommandLine.Parsing.CommandResult)
+                    if (c.Command is not RootCommand) path.Insert(0, c.Command.Name);
+                string help = path.Count == 0 ? "gptlab --help" : $"gptlab {string.Join(' ', path)} --help";
+                var first = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
+                Console.Error.WriteLine($"error: {FirstLine(first.Message)} — see `{help}`");
+                return 2;
+            }
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)

@@ -60,16 +60,19 @@ public static class RunReport
     {
         if (runs.Count == 0) throw new GptLabException("give at least one run folder");
         foreach (var r in runs)
+        {
             if (!r.Exists) throw new GptLabException($"{r.Path} is not a run folder (no config.json)");
+            if (r.ReadMetrics().Count == 0) throw new GptLabException($"{r.Path} has no readable metrics ({r.MetricsPath} is missing, empty or damaged) — nothing to draw");
+        }
         var charts = Charts(runs, outDir);
         var summaries = runs.Select(RunSummary.Read).ToList();
         var inv = CultureInfo.InvariantCulture;
         string title = runs.Count == 1 ? $"Run {runs[0].Name}" : $"Runs: {string.Join(", ", runs.Select(r => r.Name))}";
 
         var md = new StringBuilder($"# {title}\n\n");
-        md.Append("| run | status | steps | tokens | best val loss | perplexity | wall time |\n|---|---|---:|---:|---:|---:|---:|\n");
+        md.Append("| run | status | steps | tokens | best val NLL | perplexity | wall time |\n|---|---|---:|---:|---:|---:|---:|\n");
         foreach (var s in summaries)
-            md.Append(string.Create(inv, $"| {s.Name} | {s.Status} | {s.Steps:N0} | {s.Tokens:N0} | {Fmt(s.BestValLoss, "0.0000")} | {Fmt(s.Perplexity, "0.00")} | {s.WallS:0.0} s |\n"));
+            md.Append(string.Create(inv, $"| {s.Name} | {s.Status} | {s.Steps:N0} | {s.Tokens:N0} | {Fmt(s.BestValNll, "0.0000")} | {Fmt(s.Perplexity, "0.00")} | {s.WallS:0.0} s |\n"));
         foreach (var c in charts) md.Append($"\n## {c.Title}\n\n![{c.Title}]({c.File})\n");
         foreach (var r in runs)
         {
@@ -87,9 +90,9 @@ public static class RunReport
             .Append("body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}")
             .Append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}")
             .Append("td.num{text-align:right}pre{margin:0;white-space:pre-wrap;font-size:12px}img{max-width:100%}")
-            .Append("</style></head><body>\n<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n<table><tr><th>run</th><th>status</th><th>steps</th><th>tokens</th><th>best val loss</th><th>perplexity</th><th>wall time</th></tr>\n");
+            .Append("</style></head><body>\n<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n<table><tr><th>run</th><th>status</th><th>steps</th><th>tokens</th><th>best val NLL</th><th>perplexity</th><th>wall time</th></tr>\n");
         foreach (var s in summaries)
-            html.Append(string.Create(inv, $"<tr><td>{WebUtility.HtmlEncode(s.Name)}</td><td>{s.Status}</td><td class=\"num\">{s.Steps:N0}</td><td class=\"num\">{s.Tokens:N0}</td><td class=\"num\">{Fmt(s.BestValLoss, "0.0000")}</td><td class=\"num\">{Fmt(s.Perplexity, "0.00")}</td><td class=\"num\">{s.WallS:0.0} s</td></tr>\n"));
+            html.Append(string.Create(inv, $"<tr><td>{WebUtility.HtmlEncode(s.Name)}</td><td>{s.Status}</td><td class=\"num\">{s.Steps:N0}</td><td class=\"num\">{s.Tokens:N0}</td><td class=\"num\">{Fmt(s.BestValNll, "0.0000")}</td><td class=\"num\">{Fmt(s.Perplexity, "0.00")}</td><td class=\"num\">{s.WallS:0.0} s</td></tr>\n"));
         html.Append("</table>\n");
         foreach (var c in charts)
             html.Append($"<h2>{WebUtility.HtmlEncode(c.Title)}</h2>\n<img alt=\"{WebUtility.HtmlEncode(c.Title)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(Path.Combine(outDir, c.File)))}\">\n");

@@ -11,8 +11,8 @@ public sealed record RunSummary
     public string Status { get; init; } = "";
     public int Steps { get; init; }
     public long Tokens { get; init; }
-    public double? BestValLoss { get; init; }
-    public double? Perplexity => BestValLoss is double v ? Math.Exp(v) : null;
+    public double? BestValNll { get; init; }
+    public double? Perplexity => BestValNll is double v ? Math.Exp(v) : null;
     public long? Parameters { get; init; }
     public double WallS { get; init; }
     public DateTime? Started { get; init; }
@@ -40,7 +40,7 @@ public sealed record RunSummary
             Status = EffectiveState(status),
             Steps = Math.Max(train?.Step ?? 0, evals.LastOrDefault()?.Step ?? 0),
             Tokens = Math.Max(train?.Tokens ?? 0, evals.LastOrDefault()?.Tokens ?? 0),
-            BestValLoss = evals.Count > 0 ? evals.Min(e => e.ValNll ?? e.ValLoss) : null,
+            BestValNll = evals.Count > 0 ? evals.Min(e => e.ValNll ?? e.ValLoss) : null,
             Parameters = status?.Parameters,
             WallS = metrics.Count > 0 ? metrics.Max(m => m.WallS) : 0,
             Started = status?.Started ?? (File.Exists(run.ConfigPath) ? File.GetCreationTimeUtc(run.ConfigPath) : null),

@@ -14,13 +14,13 @@ internal static class BenchCommand
         var preset = new Option<string>("--preset") { Description = "a = 4L/4H/128, block 64, batch 12; b = 6L/6H/384, block 256, batch 12; or any preset", DefaultValueFactory = _ => "a" };
         var dtype = new Option<string>("--dtype") { Description = "float32 | bfloat16", DefaultValueFactory = _ => "float32" };
         dtype.AcceptOnlyFromAmong("float32", "bfloat16");
-        var iters = new Option<int>("--iters") { Description = "timed iterations", DefaultValueFactory = _ => 30 };
-        var warmup = new Option<int>("--warmup") { Description = "untimed iterations first", DefaultValueFactory = _ => 5 };
-        var threads = new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" };
-        var vocab = new Option<int>("--vocab") { Description = "vocabulary size of the random tokens", DefaultValueFactory = _ => 65 };
+        var iters = (new Option<int>("--iters") { Description = "timed iterations", DefaultValueFactory = _ => 30 }).AtLeast(1);
+        var warmup = (new Option<int>("--warmup") { Description = "untimed iterations first", DefaultValueFactory = _ => 5 }).AtLeast(0);
+        var threads = (new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" }).AtLeast(1);
+        var vocab = (new Option<int>("--vocab") { Description = "vocabulary size of the random tokens", DefaultValueFactory = _ => 65 }).AtLeast(2);
         var sets = new Option<string[]>("--set") { Description = "override any config key" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
-        var generate = new Option<int?>("--generate") { Description = "instead: time generating N tokens with and without the KV cache" };
+        var generate = (new Option<int?>("--generate") { Description = "instead: time generating N tokens with and without the KV cache" }).AtLeast(1);
         var rssAt = new Option<string?>("--rss-at") { Description = "record resident memory after these iterations (comma-separated, counting warm-up)" };
         var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS); `bench prepare` and `bench bpe` time the data path.")
         {
@@ -67,7 +67,7 @@ internal static class BenchCommand
 
     private static Command PrepareBenchCommand()
     {
-        var mb = new Option<double>("--mb") { Description = "size of the corpus: Tiny Shakespeare repeated", DefaultValueFactory = _ => 50 };
+        var mb = (new Option<double>("--mb") { Description = "size of the corpus: Tiny Shakespeare repeated", DefaultValueFactory = _ => 50 }).AtLeast(0.0);
         var tokenizers = new Option<string>("--tokenizers") { Description = "comma-separated", DefaultValueFactory = _ => "char,gpt2" };
         var json = new Option<bool>("--json") { Description = "print JSON lines" };
         var cmd = new Command("prepare", "Time `gptlab prepare` (MB/s) per tokenizer on the bundled text repeated to --mb.") { mb, tokenizers, json };
@@ -92,7 +92,7 @@ internal static class BenchCommand
 
     private static Command BpeBenchCommand()
     {
-        var mb = new Option<double>("--mb") { Description = "training corpus: Tiny Shakespeare repeated to this size", DefaultValueFactory = _ => 100 };
+        var mb = (new Option<double>("--mb") { Description = "training corpus: Tiny Shakespeare repeated to this size", DefaultValueFactory = _ => 100 }).AtLeast(0.0);
         var vocabs = new Option<string>("--vocab") { Description = "comma-separated vocabulary sizes to train on the repeated text", DefaultValueFactory = _ => "4096,16384" };
         var heldOut = new Option<string?>("--stories") { Description = "a TinyStories-style file (<|endoftext|> lines): train on 90% of stories, report tokens/char on the rest" };
         var storyVocabs = new Option<string>("--stories-vocab") { Description = "vocabulary sizes for --stories", DefaultValueFactory = _ => "4096,8192,16384" };
@@ -134,8 +134,8 @@ internal static class BenchCommand
 
     private static Command LossBenchCommand()
     {
-        var tokens = new Option<int>("--tokens") { Description = "rows of logits (B·T)", DefaultValueFactory = _ => 1024 };
-        var vocab = new Option<int>("--vocab") { Description = "vocabulary size", DefaultValueFactory = _ => 50304 };
+        var tokens = (new Option<int>("--tokens") { Description = "rows of logits (B·T)", DefaultValueFactory = _ => 1024 }).AtLeast(1);
+        var vocab = (new Option<int>("--vocab") { Description = "vocabulary size", DefaultValueFactory = _ => 50304 }).AtLeast(2);
         var losses = new Option<string>("--losses") { Description = "comma-separated", DefaultValueFactory = _ => "cross_entropy,squentropy,mse,ce_mse" };
         var cmd = new Command("loss", "Peak extra memory and time of each loss's forward+backward (vs a naive one-hot MSE).") { tokens, vocab, losses };
         cmd.SetAction(p =>

@@ -18,7 +18,7 @@ internal static class CompareCommand
         var losses = new Option<string>("--losses") { Description = "comma-separated losses", DefaultValueFactory = _ => "cross_entropy,squentropy,mse,ce_mse" };
         var sets = new Option<string[]>("--set") { Description = "override any config key for every model" };
         var outDir = new Option<string?>("--out") { Description = "study folder (default runs/compare-<time>)" };
-        var threads = new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" };
+        var threads = (new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" }).AtLeast(1);
         var cmd = new Command("compare", "Train the same model once per loss and compare them (report.md, results.csv, val_nll.png).")
         {
             preset, configFile, data, losses, sets, outDir, threads,

@@ -16,8 +16,8 @@ internal static class EvalCommand
         var data = new Option<string?>("--data") { Description = "prepared dataset (default: the one the run trained on)" };
         var split = new Option<string>("--split") { Description = "val | train", DefaultValueFactory = _ => "val" };
         split.AcceptOnlyFromAmong("val", "train");
-        var stride = new Option<int?>("--stride") { Description = "sliding window: score each token once with up to block_size − stride tokens of extra context (default: non-overlapping windows)" };
-        var batch = new Option<int>("--batch-size") { Description = "windows per forward pass", DefaultValueFactory = _ => 8 };
+        var stride = (new Option<int?>("--stride") { Description = "sliding window: score each token once with up to block_size − stride tokens of extra context (default: non-overlapping windows)" }).AtLeast(1);
+        var batch = (new Option<int>("--batch-size") { Description = "windows per forward pass", DefaultValueFactory = _ => 8 }).AtLeast(1);
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var cmd = new Command("eval", "Evaluate a model on a whole split: NLL, perplexity, bits per char/byte, accuracy, per-document perplexity.")
         {

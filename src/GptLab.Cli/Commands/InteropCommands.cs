@@ -28,7 +28,7 @@ internal static class InteropCommands
     {
         var source = new Argument<string>("source") { Description = "a folder with model.safetensors (+ config.json), or the .safetensors file (e.g. GPT-2 from Hugging Face)" };
         var outDir = new Option<string>("--out") { Description = "the checkpoint folder to write", Required = true };
-        var nHead = new Option<int?>("--n-head") { Description = "attention heads, when there is no config.json" };
+        var nHead = (new Option<int?>("--n-head") { Description = "attention heads, when there is no config.json" }).AtLeast(1);
         var tokenizerFrom = new Option<string?>("--tokenizer-from") { Description = "a prepared dataset whose tokenizer the model uses (default: GPT-2's for a GPT-2 vocabulary)" };
         var force = new Option<bool>("--force") { Description = "replace an existing checkpoint" };
         var cmd = new Command("import", "Turn GPT-2-layout weights into a GptLab checkpoint (sample, eval, or fine-tune with --set init_from=DIR).") { source, outDir, nHead, tokenizerFrom, force };

@@ -15,7 +15,7 @@ internal static class PredictCommand
     {
         var model = new ModelLocator();
         var prompt = new Option<string>("--prompt") { Description = "the text before the next token", Required = true };
-        var top = new Option<int>("--top") { Description = "how many candidates", DefaultValueFactory = _ => 10 };
+        var top = (new Option<int>("--top") { Description = "how many candidates", DefaultValueFactory = _ => 10 }).AtLeast(1);
         var positions = new Option<string>("--positions") { Description = "last | all (every position, with the rank of the real next token)", DefaultValueFactory = _ => "last" };
         positions.AcceptOnlyFromAmong("last", "all");
         var json = new Option<bool>("--json") { Description = "print JSON" };

@@ -35,7 +35,7 @@ internal static class PrepareCommand
         var glob = new Option<string>("--glob") { Description = "files to read from a folder", DefaultValueFactory = _ => "*.txt" };
         var sha = new Option<string?>("--sha256") { Description = "expected sha256 of a downloaded file" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "where downloads are cached (default ~/.cache/gptlab or $GPTLAB_CACHE)" };
-        var vocabSize = new Option<int>("--vocab-size") { Description = "bpe: vocabulary size to train", DefaultValueFactory = _ => 4096 };
+        var vocabSize = (new Option<int>("--vocab-size") { Description = "bpe: vocabulary size to train", DefaultValueFactory = _ => 4096 }).AtLeast(257);
         var special = new Option<string>("--special") { Description = "bpe: comma-separated special tokens", DefaultValueFactory = _ => "<|endoftext|>" };
         var tokenizerFile = new Option<string?>("--tokenizer-file") { Description = "use this trained tokenizer.json (from `gptlab tokenizer train`) instead of training one" };
 

@@ -19,9 +19,10 @@ internal static class RunsCommand
         var name = new Argument<string>("name") { Description = "a run name under --root, or a run folder" };
         var show = new Command("show", "Show one run: config changes against its preset, last metrics, checkpoints.") { name, root };
         show.SetAction(p => Show(p.GetValue(name)!, p.GetValue(root)!));
-        var cmd = new Command("runs", "List runs: status, steps, tokens, best val loss, perplexity, parameters, wall time.") { root, json, show };
+        var cmd = new Command("runs", "List runs: status, steps, tokens, best val NLL, perplexity, parameters, wall time.") { root, json, show };
         cmd.SetAction(p =>
         {
+            if (!Directory.Exists(p.GetValue(root)!)) throw new GptLabException($"{p.GetValue(root)}: no such folder — pass --root DIR (where runs are)");
             var runs = RunSummary.Scan(p.GetValue(root)!);
             if (p.GetValue(json))
             {
@@ -33,9 +34,9 @@ internal static class RunsCommand
                 Console.WriteLine($"no runs under {p.GetValue(root)}");
                 return 0;
             }
-            var t = new Table().Border(TableBorder.Rounded).AddColumns("run", "status", "steps", "tokens", "best val loss", "perplexity", "parameters", "wall", "started");
+            var t = new Table().Border(TableBorder.Rounded).AddColumns("run", "status", "steps", "tokens", "best val NLL", "perplexity", "parameters", "wall", "started");
             foreach (var r in runs)
-                t.AddRow(Markup.Escape(r.Name), Color(r.Status), $"{r.Steps:N0}", $"{r.Tokens:N0}", r.BestValLoss?.ToString("0.0000") ?? "–",
+                t.AddRow(Markup.Escape(r.Name), Color(r.Status), $"{r.Steps:N0}", $"{r.Tokens:N0}", r.BestValNll?.ToString("0.0000") ?? "–",
                     r.Perplexity?.ToString("0.00") ?? "–", r.Parameters is long n ? $"{n / 1e6:0.00}M" : "–", $"{r.WallS:0} s",
                     r.Started?.ToLocalTime().ToString("yyyy-MM-dd HH:mm") ?? "–");
             AnsiConsole.Write(t);
@@ -57,7 +58,7 @@ internal static class RunsCommand
         var run = new RunDirectory(Directory.Exists(name) ? name : Path.Combine(root, name));
         if (!run.Exists) throw new GptLabException($"no run '{name}' (looked in {run.Path})");
         var summary = RunSummary.Read(run);
-        AnsiConsole.MarkupLineInterpolated($"[bold]{run.Path}[/] — {summary.Status}, {summary.Steps:N0} steps, best val loss {summary.BestValLoss?.ToString("0.0000") ?? "–"}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{run.Path}[/] — {summary.Status}, {summary.Steps:N0} steps, best val NLL {summary.BestValNll?.ToString("0.0000") ?? "–"}");
         var config = JsonNode.Parse(File.ReadAllText(run.ConfigPath))!.AsObject();
         string preset = File.Exists(Path.Combine(run.Path, "preset.json"))
             ? JsonNode.Parse(File.ReadAllText(Path.Combine(run.Path, "preset.json")))?["preset"]?.GetValue<string>() ?? "" : "";

@@ -16,11 +16,11 @@ internal static class SampleCommand
         var model = new ModelLocator();
         var prompt = new Option<string?>("--prompt") { Description = "text to continue (default: start of a document)" };
         var promptFile = new Option<string?>("--prompt-file") { Description = "read the prompt from a file" };
-        var num = new Option<int>("--num-samples") { Description = "how many samples (generated together as a batch)", DefaultValueFactory = _ => 1 };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "tokens to generate per sample", DefaultValueFactory = _ => 500 };
-        var temperature = new Option<double>("--temperature") { Description = "0 = greedy; < 1 sharper, > 1 more random", DefaultValueFactory = _ => 0.8 };
-        var topK = new Option<int>("--top-k") { Description = "keep only the k most likely tokens (0 = off)", DefaultValueFactory = _ => 200 };
-        var topP = new Option<double>("--top-p") { Description = "nucleus: keep the smallest set with this much probability (1 = off)", DefaultValueFactory = _ => 1.0 };
+        var num = (new Option<int>("--num-samples") { Description = "how many samples (generated together as a batch)", DefaultValueFactory = _ => 1 }).AtLeast(1);
+        var maxNew = (new Option<int>("--max-new-tokens") { Description = "tokens to generate per sample", DefaultValueFactory = _ => 500 }).AtLeast(0);
+        var temperature = (new Option<double>("--temperature") { Description = "0 = greedy; < 1 sharper, > 1 more random", DefaultValueFactory = _ => 0.8 }).AtLeast(0.0);
+        var topK = (new Option<int>("--top-k") { Description = "keep only the k most likely tokens (0 = off)", DefaultValueFactory = _ => 200 }).AtLeast(0);
+        var topP = (new Option<double>("--top-p") { Description = "nucleus: keep the smallest set with this much probability (1 = off)", DefaultValueFactory = _ => 1.0 }).Above(0.0, 1.0);
         var seed = new Option<long>("--seed") { Description = "same seed, same text", DefaultValueFactory = _ => 1337 };
         var stopAtEos = new Option<bool>("--stop-at-eos") { Description = "end a sample at the end-of-text token" };
         var stream = new Option<bool>("--stream") { Description = "print tokens as they are generated (one sample)" };

@@ -11,7 +11,7 @@ internal static class TokenizerCommand
     public static Command Create()
     {
         var source = new Argument<string>("source") { Description = "a text file, folder, .jsonl, .parquet, URL or built-in name" };
-        var vocab = new Option<int>("--vocab-size") { Description = "vocabulary size (256 bytes + merges + special tokens)", Required = true };
+        var vocab = (new Option<int>("--vocab-size") { Description = "vocabulary size (256 bytes + merges + special tokens)", Required = true }).AtLeast(257);
         var outFile = new Option<string>("--out") { Description = "the tokenizer.json to write (a .tiktoken ranks file is written beside it)", Required = true };
         var special = new Option<string>("--special") { Description = "comma-separated special tokens", DefaultValueFactory = _ => "<|endoftext|>" };
         var format = new Option<string?>("--format") { Description = "text | jsonl | parquet" };

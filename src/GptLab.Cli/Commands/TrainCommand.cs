@@ -15,9 +15,9 @@ internal static class TrainCommand
         var sets = new Option<string[]>("--set") { Description = "override any config key: --set learning_rate=3e-4 (repeatable)" };
         var outDir = new Option<string?>("--out") { Description = "run folder (default runs/<preset>-<time>)" };
         var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its last checkpoint" };
-        var threads = new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" };
-        var peak = new Option<double?>("--peak-flops") { Description = "FLOP/s to compute MFU against (default: measured once)" };
-        var samples = new Option<int>("--samples") { Description = "samples printed at the end", DefaultValueFactory = _ => 2 };
+        var threads = (new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" }).AtLeast(1);
+        var peak = (new Option<double?>("--peak-flops") { Description = "FLOP/s to compute MFU against (default: measured once)" }).AtLeast(0.0);
+        var samples = (new Option<int>("--samples") { Description = "samples printed at the end", DefaultValueFactory = _ => 2 }).AtLeast(0);
         var tensorboard = new Option<bool>("--tensorboard") { Description = "also write TensorBoard event files to <run>/tensorboard" };
         var cmd = new Command("train", "Train a GPT: nanoGPT's train.py, with checkpoints, resume and a live display.")
         {

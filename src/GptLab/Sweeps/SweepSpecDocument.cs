@@ -8,7 +8,7 @@ internal sealed record SweepSpecDocument
     public string? Preset { get; init; }
     public string? Data { get; init; }
     public SweepMethod Method { get; init; } = SweepMethod.Grid;
-    public SweepMetric Metric { get; init; } = SweepMetric.ValLoss;
+    public SweepMetric Metric { get; init; } = SweepMetric.ValNll;
     public SweepDirection Direction { get; init; } = SweepDirection.Minimize;
     public JsonObject? Fixed { get; init; }
     public JsonObject? Parameters { get; init; }

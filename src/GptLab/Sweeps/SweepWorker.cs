@@ -70,6 +70,7 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
             double nll = evals.Count > 0 ? evals[^1].ValNll!.Value : double.NaN;
             double metric = spec.Metric switch
             {
+                SweepMetric.ValLoss => evals.Count > 0 ? evals[^1].ValLoss ?? double.NaN : double.NaN,
                 SweepMetric.Perplexity => Math.Exp(nll),
                 SweepMetric.NatsPerChar => nll * data.Meta.Val.Tokens / Math.Max(1, data.Meta.Val.Chars),
                 _ => nll,

@@ -89,7 +89,7 @@ public class ReportTests(TrainedRun trained) : IClassFixture<TrainedRun>
         Assert.Equal("stopped", s.Status);
         Assert.Equal(20, s.Steps);
         Assert.Equal(1234, s.Parameters);
-        Assert.True(s.BestValLoss > 0);
+        Assert.True(s.BestValNll > 0);
         run.WriteStatus(new RunStatus { State = "running", Pid = Environment.ProcessId, Host = Environment.MachineName, Started = DateTime.UtcNow });
         Assert.Equal("running", RunSummary.Scan(dir["runs"]).Single().Status);
     }

@@ -10,7 +10,7 @@ public class SweepCliTests
         using var dir = new TempDir();
         string data = Tiny.CharDataset(dir, 8000);
         File.WriteAllText(dir["spec.json"], $$"""
-            { "preset": "shakespeare-char-cpu", "data": "{{data}}", "method": "grid", "metric": "val_loss",
+            { "preset": "shakespeare-char-cpu", "data": "{{data}}", "method": "grid", "metric": "val_nll",
               "fixed": { "n_embd": 16, "n_head": 2, "block_size": 16, "batch_size": 4, "eval_iters": 2, "eval_interval": 4,
                          "warmup_iters": 1, "sample_tokens": 0, "peak_flops": 1e11 },
               "parameters": { "learning_rate": [1e-3, 1e-2], "n_layer": [1, 2], "dropout": [0.0] },
@@ -30,7 +30,7 @@ public class SweepCliTests
         Assert.Contains("4 done", status.Out);
         var rep = GptLabProcess.Run(dir.Path, "sweep", "report", "sw");
         Assert.True(rep.Exit == 0, rep.Err);
-        foreach (var f in new[] { "trials.csv", "trials.md", "best.json", "importance.png", "parallel_coordinates.png", "curves_learning_rate.png", "val_loss_vs_n_layer.png" })
+        foreach (var f in new[] { "trials.csv", "trials.md", "best.json", "importance.png", "parallel_coordinates.png", "curves_learning_rate.png", "val_nll_vs_n_layer.png" })
             Assert.True(File.Exists(dir[$"sw/report/{f}"]), f);
         Assert.Equal(5, File.ReadAllLines(dir["sw/report/trials.csv"]).Length);
         var train = GptLabProcess.Run(dir.Path, "train", "--config", "sw/report/best.json", "--out", "runs/best", "--set", "max_iters=2", "--samples", "0");

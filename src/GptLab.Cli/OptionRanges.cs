@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.Numerics;
+
+namespace GptLab.Cli;
+
+/// <summary>Ranges for numeric flags, checked while parsing (before any work): the error names the flag and the range.</summary>
+internal static class OptionRanges
+{
+    public static Option<T> AtLeast<T>(this Option<T> o, T min) where T : struct, INumber<T>
+    {
+        o.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<T>();
+            if (!(v >= min)) r.AddError($"{o.Name} must be ≥ {min}, got {v}");
+        });
+        return o;
+    }
+
+    public static Option<T?> AtLeast<T>(this Option<T?> o, T min) where T : struct, INumber<T>
+    {
+        o.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<T?>() is T v && !(v >= min)) r.AddError($"{o.Name} must be ≥ {min}, got {v}");
+        });
+        return o;
+    }
+
+    /// <summary>min &lt; value ≤ max.</summary>
+    public static Option<T> Above<T>(this Option<T> o, T min, T max) where T : struct, INumber<T>
+    {
+        o.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<T>();
+            if (!(v > min && v <= max)) r.AddError($"{o.Name} must be in ({min}, {max}], got {v}");
+        });
+        return o;
+    }
+}
