@@ -9,7 +9,7 @@ internal sealed class ModelLocator
 {
     public Option<string?> Run { get; } = new("--run") { Description = "a run folder (uses its best checkpoint, else its last)" };
     public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "a checkpoint folder, or best|last with --run" };
-    public Option<int?> Threads { get; } = new("--threads") { Description = "intra-op threads (default: all cores)" };
+    public Option<int?> Threads { get; } = new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" }.AtLeast(1);
 
     public void AddTo(Command cmd)
     {

@@ -86,6 +86,46 @@ public class SweepCliTests
     }
 
     [Fact]
+    public async Task Killing_the_main_sweep_process_takes_its_workers_along_and_resume_trains_no_trial_twice()
+    {
+        using var dir = new TempDir();
+        string data = Tiny.CharDataset(dir, 8000);
+        File.WriteAllText(dir["spec.json"], $$"""
+            { "data": "{{data}}", "heartbeat_timeout": 30,
+              "fixed": { "n_layer": 1, "n_embd": 16, "n_head": 2, "block_size": 16, "batch_size": 4, "eval_iters": 2, "eval_interval": 10,
+                         "warmup_iters": 1, "sample_tokens": 0, "peak_flops": 1e11, "max_iters": 150, "log_interval": 1 },
+              "parameters": { "learning_rate": [1e-3, 2e-3, 3e-3, 4e-3] } }
+            """);
+        using var main = GptLabProcess.Start(dir.Path, "sweep", "spec.json", "--out", "sw", "--workers", "2");
+        _ = main.StandardOutput.ReadToEndAsync();
+        _ = main.StandardError.ReadToEndAsync();
+        // wait until both workers hold a trial that has trained some steps
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        bool Training() => Study.Exists(dir["sw"]) && Directory.Exists(dir["sw/trials"]) &&
+            Directory.GetDirectories(dir["sw/trials"]).Count(t => File.Exists(Path.Combine(t, "metrics.jsonl")) && new FileInfo(Path.Combine(t, "metrics.jsonl")).Length > 0) >= 2;
+        while (!Training() && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.True(Training(), "the workers never started training");
+        main.Kill();   // SIGKILL the main process only
+
+        // its workers stop too: each saves its trial's checkpoint and puts the trial back in the queue
+        using (var study = Study.Open(dir["sw"]))
+        {
+            while (study.Trials().Any(t => t.Status == "running") && DateTime.UtcNow < deadline.AddMinutes(1)) await Task.Delay(100);
+            Assert.DoesNotContain(study.Trials(), t => t.Status == "running");
+            Assert.Contains(study.Trials(), t => t.Status == "queued");   // released, not finished by orphaned workers
+        }
+        var r = GptLabProcess.Run(dir.Path, "sweep", "resume", "sw", "--workers", "2");
+        Assert.True(r.Exit == 0, r.Err + r.Out);
+        using var done = Study.Open(dir["sw"]);
+        Assert.All(done.Trials(), t => Assert.Equal("done", t.Status));
+        foreach (var t in done.Trials())
+        {
+            var steps = new GptLab.Runs.RunDirectory(SweepWorker.TrialDir(dir["sw"], t.ConfigId)).ReadMetrics().Where(m => m.Kind == "train").Select(m => m.Step).ToList();
+            Assert.Equal(Enumerable.Range(1, 150), steps);   // each step once: no trial was trained by two processes
+        }
+    }
+
+    [Fact]
     public void A_halving_sweep_resumes_promoted_trials_from_their_checkpoints()
     {
         using var dir = new TempDir();
@@ -109,9 +149,9 @@ public class SweepCliTests
     }
 
     [Theory]
-    [InlineData(1500)]
-    [InlineData(3000)]
-    public async Task A_worker_killed_mid_trial_has_its_trial_requeued_and_finished_once(int killAfterMs)
+    [InlineData(3)]
+    [InlineData(25)]
+    public async Task A_worker_killed_mid_trial_has_its_trial_requeued_and_finished_once(int killAfterSteps)
     {
         using var dir = new TempDir();
         string data = Tiny.CharDataset(dir, 8000);
@@ -126,7 +166,15 @@ public class SweepCliTests
         using var b = GptLabProcess.Start(dir.Path, "sweep", "worker", "sw", "--worker-id", "B", "--threads", "1");
         _ = a.StandardOutput.ReadToEndAsync();
         var bOut = b.StandardOutput.ReadToEndAsync();
-        await Task.Delay(killAfterMs);
+        // wait until A has trained killAfterSteps steps of a trial (its own metrics say so), then kill it
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        int StepsOfA()
+        {
+            using var s = Study.Open(dir["sw"]);
+            var held = s.Trials().FirstOrDefault(t => t.Worker == "A" && t.Status == "running");
+            return held is null ? 0 : new GptLab.Runs.RunDirectory(SweepWorker.TrialDir(dir["sw"], held.ConfigId)).ReadMetrics().Count(m => m.Kind == "train");
+        }
+        while (StepsOfA() < killAfterSteps && DateTime.UtcNow < deadline) await Task.Delay(20);
         a.Kill();                                   // SIGKILL: no checkpoint, no goodbye
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await b.WaitForExitAsync(cts.Token);
