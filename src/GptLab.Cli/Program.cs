@@ -16,4 +16,5 @@ root.Subcommands.Add(InteropCommands.Import());
 root.Subcommands.Add(RunsCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(PresetsCommand.Create());
 return Cli.Invoke(root, args);

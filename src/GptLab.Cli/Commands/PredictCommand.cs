@@ -39,17 +39,19 @@ internal static class PredictCommand
             }
             foreach (var row in rows)
             {
-                var table = new Table().Border(TableBorder.Rounded).AddColumns("rank", "token", "id", "probability");
-                table.Title = new TableTitle($"after \"{Markup.Escape(ChartStyle.Printable(Tail(row.Context)))}\"");
+                // the context on its own line, its end kept (the part that matters); the table stays narrow
+                AnsiConsole.MarkupLine($"after \"{Markup.Escape(ChartStyle.Printable(Tail(row.Context)))}\"");
+                var table = new Table().Border(TableBorder.Rounded)
+                    .AddColumn("rank").AddColumn("token").AddColumn("id").AddColumn(new TableColumn("probability").RightAligned().NoWrap());
                 for (int i = 0; i < row.Top.Count; i++)
                 {
                     var t = row.Top[i];
                     bool real = row.Actual?.Id == t.Id;
                     string tokenText = Markup.Escape(ChartStyle.Printable(t.Text));
-                    table.AddRow($"{i + 1}", real ? $"[green]{tokenText}[/]" : tokenText, $"{t.Id}", $"{t.Probability:P2}");
+                    table.AddRow($"{i + 1}", real ? $"[green]{tokenText}[/]" : tokenText, $"{t.Id}", Percent(t.Probability));
                 }
                 if (row.Actual is TokenProbability a)
-                    table.Caption = new TableTitle($"actual next: \"{Markup.Escape(ChartStyle.Printable(a.Text))}\" rank {row.ActualRank}, p = {a.Probability:P2}");
+                    table.Caption = new TableTitle($"actual next: \"{Markup.Escape(ChartStyle.Printable(a.Text))}\" rank {row.ActualRank}, p = {Percent(a.Probability)}");
                 AnsiConsole.Write(table);
             }
             return 0;
@@ -57,5 +59,7 @@ internal static class PredictCommand
         return cmd;
     }
 
-    private static string Tail(string s) => s.Length > 50 ? "…" + s[^50..] : s;
+    private static string Tail(string s) => s.Length > 100 ? "…" + s[^100..] : s;
+
+    private static string Percent(double p) => $"{p * 100:0.00}%";
 }

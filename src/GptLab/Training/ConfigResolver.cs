@@ -30,6 +30,8 @@ public static class ConfigResolver
         string? text = null;
         if (File.Exists(nameOrPath)) text = File.ReadAllText(nameOrPath);
         else if (File.Exists(Path.Combine("configs", nameOrPath + ".json"))) text = File.ReadAllText(Path.Combine("configs", nameOrPath + ".json"));
+        else if (File.Exists(Path.Combine(AppContext.BaseDirectory, "configs", nameOrPath + ".json")))
+            text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "configs", nameOrPath + ".json"));
         else
         {
             using var s = typeof(ConfigResolver).Assembly.GetManifestResourceStream($"GptLab.Configs.{nameOrPath}.json");

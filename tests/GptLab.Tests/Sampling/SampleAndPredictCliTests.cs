@@ -72,4 +72,26 @@ public class SampleAndPredictCliTests(TrainedRun trained) : IClassFixture<Traine
         }
         Assert.Null(rows[^1].Actual);
     }
+
+    [Fact]
+    public void Predict_shows_the_end_of_a_long_prompt_and_percentages_that_do_not_wrap()
+    {
+        string prompt = "Citizens: the END";   // longer than the tiny model's 16-token context
+        var r = Gptlab("predict", "--run", "runs/tiny", "--prompt", prompt, "--top", "3", "--positions", "all");
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Contains("after \"itizens:␣the␣EN\"", r.Out);                        // the end of the context is shown whole
+        Assert.Matches(@"\d+\.\d\d%", r.Out);                                  // 0.27% — no space before %
+        Assert.DoesNotMatch(@"\d \%", r.Out);
+    }
+
+    [Fact]
+    public void Presets_are_listed_and_printable_as_json()
+    {
+        var list = Gptlab("presets");
+        Assert.True(list.Exit == 0, list.Err);
+        Assert.Contains("shakespeare-char-cpu", list.Out);
+        var one = Gptlab("presets", "shakespeare-char");
+        Assert.Equal(6, JsonDocument.Parse(one.Out).RootElement.GetProperty("n_layer").GetInt32());
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "configs", "shakespeare-char.json")));   // shipped beside the program
+    }
 }
