@@ -64,42 +64,53 @@ public static class SweepReport
         var imp = new List<(string, double, double)>();
         if (done.Count > 0)
         {
-            // per-hyperparameter curves and scatter
+            // each configuration's whole curve, through every phase it reached
             var curves = done.Select(t => (t, Metrics: new RunDirectory(SweepWorker.TrialDir(dir, t.ConfigId)).ReadMetrics().Where(m => m.Kind == "eval" && m.ValNll is not null).ToList())).ToList();
             var all = curves.SelectMany(c => c.Metrics.Select(m => m.ValNll!.Value)).Where(v => v > 0).ToList();
             bool logY = all.Count > 1 && all.Max() / all.Min() > 10;
+            // Like with like: the scatter, parallel coordinates and importance use one phase, in which every
+            // configuration trained for the same iterations (the first; for grid and random, the only one).
+            var peers = trials.Where(t => t.Phase == 0 && t.Status == "done" && t.Metric is double m0 && double.IsFinite(m0)).OrderBy(t => t.ConfigId).ToList();
+            string scope = spec.Phases.Count > 1
+                ? $"phase 1: {peers.Count} configurations at {spec.Phases[0].MaxIters:N0} iterations"
+                : $"{peers.Count} configurations at {spec.Phases[0].MaxIters:N0} iterations";
+            bool LogScale(string n, (double[] Numeric, string[]? Categories) e) => e.Categories == null && e.Numeric.Length > 0 && e.Numeric.All(v => v > 0) &&
+                (e.Numeric.Max() / e.Numeric.Min() >= 10 || spec.Parameters.GetValueOrDefault(n) is JsonObject d && d.ContainsKey("log_uniform"));
             foreach (var n in names)
             {
-                var (numeric, categories) = Encode(done, n);
-                bool logX = categories == null && numeric.All(v => v > 0) && numeric.Max() / numeric.Min() >= 100;
+                var (numeric, _) = Encode(done, n);
                 string curvesFile = $"curves_{Safe(n)}.png", scatterFile = $"{Safe(spec.MetricName)}_vs_{Safe(n)}.png";
                 SweepCharts.CurvesByParameter(Path.Combine(reportDir, curvesFile), n,
                     curves.Select((c, i) => (numeric[i], Val(c.t, n), c.Metrics.Select(m => (double)m.Step).ToArray(), c.Metrics.Select(m => m.ValNll!.Value).ToArray())).ToList(), logY);
-                SweepCharts.MetricVsParameter(Path.Combine(reportDir, scatterFile), n, spec.MetricName, numeric, done.Select(t => t.Metric!.Value).ToArray(), categories, logX);
                 charts.Add(curvesFile);
+                if (peers.Count == 0) continue;
+                var peer = Encode(peers, n);
+                SweepCharts.MetricVsParameter(Path.Combine(reportDir, scatterFile), n, spec.MetricName, peer.Numeric, peers.Select(t => t.Metric!.Value).ToArray(), peer.Categories, LogScale(n, peer), scope);
                 charts.Add(scatterFile);
             }
-            // parallel coordinates (axes spanning decades, such as the learning rate, on a log scale)
-            var encoded = names.Select(n => Encode(done, n)).ToList();
-            bool Log((double[] Numeric, string[]? Categories) e) => e.Categories == null && e.Numeric.All(v => v > 0) && e.Numeric.Max() / e.Numeric.Min() >= 100;
-            var rows = done.Select((t, i) => encoded.Select(e => Log(e) ? Math.Log10(e.Numeric[i]) : e.Numeric[i]).Append(t.Metric!.Value).ToArray()).ToList();
-            var labels = names.Select((n, j) => encoded[j].Categories is string[] c ? new[] { c[0], c[^1] } : new[] { encoded[j].Numeric.Min().ToString("G3", inv), encoded[j].Numeric.Max().ToString("G3", inv) + (Log(encoded[j]) ? " (log)" : "") })
-                .Append([done.Min(t => t.Metric!.Value).ToString("0.000", inv), done.Max(t => t.Metric!.Value).ToString("0.000", inv)]).ToList();
-            SweepCharts.ParallelCoordinates(Path.Combine(reportDir, "parallel_coordinates.png"), [.. names, spec.MetricName], rows, labels, min);
-            charts.Add("parallel_coordinates.png");
-            // importance (log-scale features that span decades, such as the learning rate)
-            var features = rows.Select(r => r[..^1]).ToList();
-            var forMetric = Importance.Compute(names, features, done.Select(t => t.Metric!.Value).ToList(), spec.Seed);
-            var forTime = Importance.Compute(names, features, done.Select(t => t.WallS ?? 0).ToList(), spec.Seed);
-            imp = names.Select((n, i) => (n, forMetric[i].Importance, forTime[i].Importance)).ToList();
-            if (done.Count >= 4)
+            if (peers.Count > 0)
             {
-                SweepCharts.ImportanceBars(Path.Combine(reportDir, "importance.png"), names,
-                    [(spec.MetricName, forMetric.Select(x => x.Importance).ToArray()), ("training time", forTime.Select(x => x.Importance).ToArray())]);
-                charts.Add("importance.png");
-                md.Append($"\n## Hyperparameter importance\n\n| hyperparameter | for {spec.MetricName} | for training time |\n|---|---:|---:|\n");
-                foreach (var (n, m, t) in imp.OrderByDescending(x => x.Item2)) md.Append(string.Create(inv, $"| {n} | {m:P1} | {t:P1} |\n"));
-                md.Append("\n![importance](importance.png)\n");
+                // parallel coordinates (axes spanning decades, such as the learning rate, on a log scale)
+                var encoded = names.Select(n => Encode(peers, n)).ToList();
+                var rows = peers.Select((t, i) => encoded.Select((e, j) => LogScale(names[j], e) ? Math.Log10(e.Numeric[i]) : e.Numeric[i]).Append(t.Metric!.Value).ToArray()).ToList();
+                var labels = names.Select((n, j) => encoded[j].Categories is string[] c ? new[] { c[0], c[^1] } : new[] { encoded[j].Numeric.Min().ToString("G3", inv), encoded[j].Numeric.Max().ToString("G3", inv) + (LogScale(n, encoded[j]) ? " (log)" : "") })
+                    .Append([peers.Min(t => t.Metric!.Value).ToString("0.000", inv), peers.Max(t => t.Metric!.Value).ToString("0.000", inv)]).ToList();
+                SweepCharts.ParallelCoordinates(Path.Combine(reportDir, "parallel_coordinates.png"), [.. names, spec.MetricName], rows, labels, min, scope);
+                charts.Add("parallel_coordinates.png");
+                // importance (log-scale features that span decades, such as the learning rate)
+                var features = rows.Select(r => r[..^1]).ToList();
+                var forMetric = Importance.Compute(names, features, peers.Select(t => t.Metric!.Value).ToList(), spec.Seed);
+                var forTime = Importance.Compute(names, features, peers.Select(t => t.WallS ?? 0).ToList(), spec.Seed);
+                imp = names.Select((n, i) => (n, forMetric[i].Importance, forTime[i].Importance)).ToList();
+                if (peers.Count >= 4)
+                {
+                    SweepCharts.ImportanceBars(Path.Combine(reportDir, "importance.png"), names,
+                        [(spec.MetricName, forMetric.Select(x => x.Importance).ToArray()), ("training time", forTime.Select(x => x.Importance).ToArray())], scope);
+                    charts.Add("importance.png");
+                    md.Append($"\n## Hyperparameter importance ({scope})\n\n| hyperparameter | for {spec.MetricName} | for training time |\n|---|---:|---:|\n");
+                    foreach (var (n, m, t) in imp.OrderByDescending(x => x.Item2)) md.Append(string.Create(inv, $"| {n} | {m:P1} | {t:P1} |\n"));
+                    md.Append("\n![importance](importance.png)\n");
+                }
             }
             md.Append("\n## Charts\n\n");
             foreach (var c in charts.Where(c => c != "importance.png")) md.Append($"![{c}]({c})\n\n");

@@ -38,21 +38,43 @@ public static class RunReport
             return new Series(name, pts.Select(p => p.X).ToArray(), pts.Select(p => p.Y!.Value).ToArray());
         }
 
-        IEnumerable<Series> Losses(Func<MetricRecord, double> x) => data.SelectMany(d => new[]
+        IEnumerable<Series> Losses(IEnumerable<(RunDirectory Run, IReadOnlyList<MetricRecord> Metrics)> of, Func<MetricRecord, double> x) => of.SelectMany(d => new[]
         {
             S(Label(d.Run, "train (step)"), d.Metrics.Where(m => m.Kind == "train"), x, m => m.Loss),
             S(Label(d.Run, "train (eval)"), d.Metrics.Where(m => m.Kind == "eval"), x, m => m.TrainLoss),
             S(Label(d.Run, "val"), d.Metrics.Where(m => m.Kind == "eval"), x, m => m.ValLoss),
         });
 
-        Add("loss_vs_step.png", "Loss by step", "step", "loss (nats/token)", Losses(m => m.Step));
-        Add("loss_vs_tokens.png", "Loss by tokens seen", "tokens", "loss (nats/token)", Losses(m => m.Tokens));
+        // Runs trained with different losses share one comparable quantity, the validation NLL; each loss's own
+        // values (an mse loss is not in nats) get a chart of their own.
+        var byLoss = data.GroupBy(d => LossOf(d.Run)).ToList();
+        if (byLoss.Count > 1)
+        {
+            IEnumerable<Series> Nll(Func<MetricRecord, double> x) => data.Select(d => S(Label(d.Run, "val NLL"), d.Metrics.Where(m => m.Kind == "eval"), x, m => m.ValNll));
+            Add("val_nll_vs_step.png", "Validation NLL by step (comparable across losses)", "step", "val NLL (nats/token)", Nll(m => m.Step));
+            Add("val_nll_vs_tokens.png", "Validation NLL by tokens seen", "tokens", "val NLL (nats/token)", Nll(m => m.Tokens));
+            foreach (var g in byLoss)
+                Add($"loss_{g.Key}_vs_step.png", $"Training loss: {g.Key}", "step", $"{g.Key} loss", Losses(g, m => m.Step));
+        }
+        else
+        {
+            string unit = byLoss.Count == 1 && byLoss[0].Key != "cross_entropy" ? $"{byLoss[0].Key} loss" : "loss (nats/token)";
+            Add("loss_vs_step.png", "Loss by step", "step", unit, Losses(data, m => m.Step));
+            Add("loss_vs_tokens.png", "Loss by tokens seen", "tokens", unit, Losses(data, m => m.Tokens));
+        }
         Add("lr.png", "Learning rate", "step", "learning rate", data.Select(d => S(Label(d.Run, "lr"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.Lr)), false);
         Add("grad_norm.png", "Gradient norm (before clipping)", "step", "global L2 norm", data.Select(d => S(Label(d.Run, "grad norm"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.GradNorm)));
         Add("tokens_per_s.png", "Training throughput", "step", "tokens / s", data.Select(d => S(Label(d.Run, "tokens/s"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.TokensPerS)), false);
         Add("ms_per_step.png", "Time per step", "step", "ms / step", data.Select(d => S(Label(d.Run, "ms/step"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.MsPerStep)), false);
         Add("mfu.png", "Model FLOPs utilisation", "step", "MFU (%)", data.Select(d => S(Label(d.Run, "MFU"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.Mfu * 100)), false);
         return charts;
+    }
+
+    /// <summary>The training loss a run used (config key <c>loss</c>).</summary>
+    private static string LossOf(RunDirectory run)
+    {
+        try { return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(run.ConfigPath))?["loss"]?.GetValue<string>() ?? "cross_entropy"; }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidOperationException) { return "cross_entropy"; }
     }
 
     /// <summary>Writes the charts, report.md and report.html into <paramref name="outDir"/>; returns report.md's path.</summary>

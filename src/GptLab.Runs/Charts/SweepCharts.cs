@@ -7,7 +7,10 @@ namespace GptLab.Runs.Charts;
 internal static class SweepCharts
 {
     /// <summary>One curve per trial, coloured by the value of one hyperparameter (viridis from low to high).</summary>
-    public static void CurvesByParameter(string path, string parameter, IReadOnlyList<(double Value, string Label, double[] X, double[] Y)> curves, bool logY)
+    public static void CurvesByParameter(string path, string parameter, IReadOnlyList<(double Value, string Label, double[] X, double[] Y)> curves, bool logY) =>
+        ChartStyle.Save(BuildCurves(parameter, curves, logY), path);
+
+    public static Plot BuildCurves(string parameter, IReadOnlyList<(double Value, string Label, double[] X, double[] Y)> curves, bool logY)
     {
         var plot = ChartStyle.New($"Validation loss of every trial, coloured by {parameter}", "step", "val loss (nats/token)" + (logY ? " (log scale)" : ""));
         var values = curves.Select(c => c.Value).Distinct().Order().ToList();
@@ -23,31 +26,38 @@ internal static class SweepCharts
             line.MarkerSize = 0;
             if (values.Count <= 12 && seen.Add(c.Value)) line.LegendText = $"{parameter} = {c.Label}";
         }
-        if (logY) LogTicks(plot);
-        if (values.Count <= 12) plot.ShowLegend(Alignment.UpperRight);
+        var ys = curves.SelectMany(c => c.Y).Where(v => v > 0 && double.IsFinite(v)).ToList();
+        if (logY && ys.Count > 0) ChartStyle.LogTicks(plot.Axes.Left, ys.Min(), ys.Max());
+        if (values.Count <= 12) ChartStyle.LegendOutside(plot);
         else plot.Title($"Validation loss of every trial, coloured by {parameter} (dark = {curves.Min(c => c.Value):G3}, bright = {curves.Max(c => c.Value):G3})");
-        ChartStyle.Save(plot, path);
+        return plot;
     }
 
-    /// <summary>Final metric against one hyperparameter, one point per trial.</summary>
-    public static void MetricVsParameter(string path, string parameter, string metric, double[] x, double[] y, string[]? categories, bool logX)
+    /// <summary>The metric against one hyperparameter, one point per configuration (of one phase: like with like).</summary>
+    public static void MetricVsParameter(string path, string parameter, string metric, double[] x, double[] y, string[]? categories, bool logX, string scope = "") =>
+        ChartStyle.Save(BuildMetricVsParameter(parameter, metric, x, y, categories, logX, scope), path);
+
+    public static Plot BuildMetricVsParameter(string parameter, string metric, double[] x, double[] y, string[]? categories, bool logX, string scope = "")
     {
-        var plot = ChartStyle.New($"{metric} by {parameter}", parameter + (logX ? " (log scale)" : ""), metric);
+        var plot = ChartStyle.New($"{metric} by {parameter}{(scope.Length > 0 ? $" ({scope})" : "")}", parameter + (logX ? " (log scale)" : ""), metric);
         var sc = plot.Add.ScatterPoints(logX ? x.Select(Math.Log10).ToArray() : x, y);
         sc.MarkerSize = 9;
         sc.Color = Colors.SteelBlue.WithAlpha(0.8);
         if (categories != null)
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(categories.Select((c, i) => new Tick(i, c)).ToArray());
-        else if (logX)
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Math.Pow(10, v).ToString("G3") };
-        ChartStyle.Save(plot, path);
+        else if (logX) ChartStyle.LogTicks(plot.Axes.Bottom, x.Min(), x.Max());
+        else if (x.All(v => v == Math.Round(v))) ChartStyle.IntegerTicks(plot.Axes.Bottom, x.Min(), x.Max());
+        return plot;
     }
 
     /// <summary>Parallel coordinates: one axis per hyperparameter plus the metric, each scaled to [0, 1]; one line
     /// per trial, coloured by the metric (bright = best).</summary>
-    public static void ParallelCoordinates(string path, IReadOnlyList<string> axes, IReadOnlyList<double[]> rows, IReadOnlyList<string[]> axisLabels, bool lowerIsBetter)
+    public static void ParallelCoordinates(string path, IReadOnlyList<string> axes, IReadOnlyList<double[]> rows, IReadOnlyList<string[]> axisLabels, bool lowerIsBetter, string scope = "") =>
+        ChartStyle.Save(BuildParallelCoordinates(axes, rows, axisLabels, lowerIsBetter, scope), path, 1100, 560);
+
+    public static Plot BuildParallelCoordinates(IReadOnlyList<string> axes, IReadOnlyList<double[]> rows, IReadOnlyList<string[]> axisLabels, bool lowerIsBetter, string scope = "")
     {
-        var plot = ChartStyle.New("Parallel coordinates (each axis scaled to its range)", "", "scaled value");
+        var plot = ChartStyle.New($"Parallel coordinates, each axis scaled to its range{(scope.Length > 0 ? $" ({scope})" : "")}", "", "scaled value");
         int k = axes.Count;
         var min = Enumerable.Range(0, k).Select(j => rows.Min(r => r[j])).ToArray();
         var max = Enumerable.Range(0, k).Select(j => rows.Max(r => r[j])).ToArray();
@@ -65,13 +75,20 @@ internal static class SweepCharts
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(axes.Select((a, j) => new Tick(j, $"{a}\n{axisLabels[j][0]} … {axisLabels[j][1]}")).ToArray());
         for (int j = 0; j < k; j++) plot.Add.VerticalLine(j, 1, Colors.Gray);
         plot.Axes.SetLimitsY(-0.05, 1.05);
-        ChartStyle.Save(plot, path, 1000, 560);
+        // the colour legend: what bright and dark mean
+        string metric = axes[k - 1];
+        double best = lowerIsBetter ? min[k - 1] : max[k - 1], worst = lowerIsBetter ? max[k - 1] : min[k - 1];
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"best {metric} {best:0.0000}", LineColor = cmap.GetColor(0.9), LineWidth = 4 });
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"middle", LineColor = cmap.GetColor(0.45), LineWidth = 4 });
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"worst {metric} {worst:0.0000}", LineColor = cmap.GetColor(0), LineWidth = 4 });
+        ChartStyle.LegendOutside(plot);
+        return plot;
     }
 
     /// <summary>Importance bars: one group per hyperparameter, one bar per target (the metric, training time).</summary>
-    public static void ImportanceBars(string path, IReadOnlyList<string> parameters, IReadOnlyList<(string Target, double[] Values)> targets)
+    public static void ImportanceBars(string path, IReadOnlyList<string> parameters, IReadOnlyList<(string Target, double[] Values)> targets, string scope = "")
     {
-        var plot = ChartStyle.New("Hyperparameter importance (random forest, permutation)", "hyperparameter", "share of importance");
+        var plot = ChartStyle.New($"Hyperparameter importance (random forest, permutation){(scope.Length > 0 ? $", {scope}" : "")}", "hyperparameter", "share of importance");
         var palette = new ScottPlot.Palettes.Category10();
         double width = 0.8 / targets.Count;
         for (int t = 0; t < targets.Count; t++)
@@ -85,10 +102,7 @@ internal static class SweepCharts
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(parameters.Select((p, i) => new Tick(i, p)).ToArray());
         plot.Axes.Margins(bottom: 0);
-        plot.ShowLegend(Alignment.UpperRight);
+        ChartStyle.LegendOutside(plot);
         ChartStyle.Save(plot, path);
     }
-
-    private static void LogTicks(Plot plot) =>
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Math.Pow(10, v).ToString("0.###") };
 }
