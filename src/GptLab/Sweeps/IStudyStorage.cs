@@ -21,8 +21,8 @@ public interface IStudyStorage : IDisposable
 
     void Heartbeat(long id, string worker);
 
-    /// <summary>Records a result; ignored unless <paramref name="worker"/> still holds the trial.</summary>
-    void Complete(long id, string worker, double metric, double valNll, double wallS, double tokensPerS);
+    /// <summary>Records a result; ignored (false) unless <paramref name="worker"/> still holds the trial.</summary>
+    bool Complete(long id, string worker, double metric, double valNll, double wallS, double tokensPerS);
 
     void Fail(long id, string worker, string error);
 

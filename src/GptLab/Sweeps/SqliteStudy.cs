@@ -94,9 +94,9 @@ internal sealed class SqliteStudy : IStudyStorage
     public void Heartbeat(long id, string worker) =>
         Exec("UPDATE trials SET heartbeat = $h WHERE id = $id AND worker = $w AND status = 'running'", [("$h", Now()), ("$id", id), ("$w", worker)]);
 
-    public void Complete(long id, string worker, double metric, double valNll, double wallS, double tokensPerS) =>
-        Exec("UPDATE trials SET status = 'done', metric = $m, val_nll = $v, wall_s = $ws, tokens_per_s = $t, finished = $f, error = NULL WHERE id = $id AND worker = $w",
-            [("$m", metric), ("$v", valNll), ("$ws", wallS), ("$t", tokensPerS), ("$f", Now()), ("$id", id), ("$w", worker)]);
+    public bool Complete(long id, string worker, double metric, double valNll, double wallS, double tokensPerS) =>
+        Exec("UPDATE trials SET status = 'done', metric = $m, val_nll = $v, wall_s = $ws, tokens_per_s = $t, finished = $f, error = NULL WHERE id = $id AND worker = $w AND status = 'running'",
+            [("$m", metric), ("$v", valNll), ("$ws", wallS), ("$t", tokensPerS), ("$f", Now()), ("$id", id), ("$w", worker)]) == 1;
 
     public void Fail(long id, string worker, string error) =>
         Exec("UPDATE trials SET status = 'failed', error = $e, finished = $f WHERE id = $id AND worker = $w",

@@ -34,7 +34,7 @@ public class StudyTests
         for (int round = 0; round < 5; round++)
         {
             using var dir = new TempDir();
-            var spec = SweepSpecTests.Spec("""{ "heartbeat_timeout": 0.3, "max_attempts": 10, "parameters": { "learning_rate": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30] } }""");
+            var spec = SweepSpecTests.Spec("""{ "heartbeat_timeout": 1, "max_attempts": 10, "parameters": { "learning_rate": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30] } }""");
             Study.Create(dir.Path, spec).Dispose();
             var completions = new ConcurrentBag<(long Trial, string Worker)>();
             var rng = new Random(round);
@@ -53,8 +53,7 @@ public class StudyTests
                         if (++claims == deathPlan[w] && life < 2) break;                  // dies holding the trial: no heartbeat, no result
                         Thread.SpinWait(rng.Next(0, 50_000));                                  // some work
                         study.Heartbeat(t.Id, name);
-                        study.Complete(t.Id, name, 1, 1, 1, 1);
-                        completions.Add((t.Id, name));
+                        if (study.Complete(t.Id, name, 1, 1, 1, 1)) completions.Add((t.Id, name));   // accepted results only
                     }
                 }
             })).ToArray();
