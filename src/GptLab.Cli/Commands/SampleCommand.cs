@@ -26,17 +26,22 @@ internal static class SampleCommand
         var stream = new Option<bool>("--stream") { Description = "print tokens as they are generated (one sample)" };
         var output = new Option<string?>("--output") { Description = "also write the samples to this .jsonl file" };
         var noCache = new Option<bool>("--no-cache") { Description = "recompute the whole context for every token (no KV cache)" };
+        var window = new Option<string>("--window")
+        {
+            Description = "past block_size: jump (fast, any model: keep the last --keep tokens, re-encode them once, continue cached), "
+                + "rolling (fastest, RoPE models: evict the oldest cached token) or slide (nanoGPT's exact crop: a full forward per token)",
+            DefaultValueFactory = _ => "jump",
+        };
+        window.AcceptOnlyFromAmong("jump", "rolling", "slide");
+        var keep = (new Option<int?>("--keep") { Description = "jump: tokens kept at each jump (default block_size / 2)" }).AtLeast(1);
+        var stats = new Option<bool>("--stats") { Description = "print the first token's latency and tokens/s (inside and past block_size)" };
         var cmd = new Command("sample", "Generate text with temperature, top-k and top-p sampling.")
         {
-            prompt, promptFile, num, maxNew, temperature, topK, topP, seed, stopAtEos, stream, output, noCache,
+            prompt, promptFile, num, maxNew, temperature, topK, topP, seed, stopAtEos, stream, output, noCache, window, keep, stats,
         };
         model.AddTo(cmd);
         cmd.SetAction(p =>
         {
-            if (p.GetValue(num) < 1) throw new GptLabException("--num-samples must be ≥ 1");
-            if (p.GetValue(maxNew) < 0) throw new GptLabException("--max-new-tokens must be ≥ 0");
-            if (p.GetValue(topP) is <= 0 or > 1) throw new GptLabException("--top-p must be in (0, 1]");
-            if (p.GetValue(temperature) < 0) throw new GptLabException("--temperature must be ≥ 0");
             string? text = p.GetValue(prompt);
             if (p.GetValue(promptFile) is string f)
             {
@@ -50,16 +55,21 @@ internal static class SampleCommand
             {
                 MaxNewTokens = p.GetValue(maxNew), Temperature = p.GetValue(temperature), TopK = p.GetValue(topK), TopP = p.GetValue(topP),
                 Seed = p.GetValue(seed), UseCache = !p.GetValue(noCache), StopToken = p.GetValue(stopAtEos) ? tok.EosId : null,
-                VocabLimit = tok.VocabSize,
+                VocabLimit = tok.VocabSize, Window = JsonEnum.Parse<WindowMode>(p.GetValue(window)!, "--window"), Keep = p.GetValue(keep),
             };
             int rows = p.GetValue(num);
             bool streaming = p.GetValue(stream) && rows == 1;
             var decoder = streaming ? new StreamingDecoder(tok) : null;
             if (streaming) Console.Write(text);
-            var outputs = Sampler.Generate(ck.Model, ids, rows, options, streaming ? t => Console.Write(decoder!.Push(t[0])) : null);
+            var timing = new GenerationTiming(ids.Length, ck.Model.Config.BlockSize);
+            var outputs = Sampler.Generate(ck.Model, ids, rows, options, t =>
+            {
+                timing.Token();
+                if (streaming) Console.Write(decoder!.Push(t[0]));
+            });
             if (streaming) Console.WriteLine();
             string? outFile = p.GetValue(output);
-            using var writer = outFile == null ? null : new StreamWriter(outFile, append: false);
+            var lines = new List<string>();
             for (int i = 0; i < outputs.Length; i++)
             {
                 string completion = tok.Decode(outputs[i].AsSpan());
@@ -68,8 +78,10 @@ internal static class SampleCommand
                     if (rows > 1) AnsiConsole.Write(new Rule($"[grey]sample {i + 1}[/]").LeftJustified());
                     Console.WriteLine((text ?? "") + completion);
                 }
-                writer?.WriteLine(JsonSerializer.Serialize(new { sample = i, seed = options.Seed, prompt = text ?? "", completion, tokens = outputs[i].Length }, Json.Line));
+                lines.Add(JsonSerializer.Serialize(new { sample = i, seed = options.Seed, prompt = text ?? "", completion, tokens = outputs[i].Length }, Json.Line));
             }
+            if (outFile is not null) AtomicFile.WriteAllLines(outFile, lines);
+            if (p.GetValue(stats)) Console.WriteLine(timing.Summary(rows));
             return 0;
         });
         return cmd;

@@ -40,17 +40,20 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor idx) => Forward(idx, null);
 
     /// <summary>With a <paramref name="cache"/>: the new tokens continue the cached ones (positions
-    /// cache.Length …). Without: positions 0 … T−1.</summary>
+    /// cache.Position …). Without: positions 0 … T−1. A rolling cache (RoPE models) keeps the last block_size
+    /// keys and values and lets positions grow past block_size: attention depends on relative positions only.</summary>
     public Tensor Forward(Tensor idx, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         long T = idx.shape[1];
-        int start = cache?.Length ?? 0;
-        if (start + T > Config.BlockSize)
+        int start = cache?.Position ?? 0;
+        if (cache is { Rolling: true } && Config.PosEmbedding != PosEmbedding.Rope)
+            throw new GptLabException("a rolling window needs rotary positions (pos_embedding: rope); this model learned absolute positions — use --window jump or slide");
+        if (cache is { Rolling: true } ? T > Config.BlockSize : start + T > Config.BlockSize)
             throw new GptLabException($"cannot forward a sequence of {start + T} tokens: block_size is {Config.BlockSize}");
         var x = transformer.Hidden(idx, start, cache);                              // (B, T, C)
         var logits = transformer.Ctx.Linear(x, transformer.wte.weight!, null);      // (B, T, V), tied to wte
-        if (cache != null) cache.Length = start + (int)T;
+        cache?.Advance((int)T);
         return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
@@ -222,8 +225,9 @@ internal sealed class CausalSelfAttention : nn.Module
         bool causal = true;
         if (cache is not null)
         {
-            (k, v) = cache.Append(k, v, start);                                     // (B, nh, start+T, hs)
-            if (start > 0)
+            bool continues = cache.Length > 0;
+            (k, v) = cache.Append(k, v);                                            // (B, nh, cached+T, hs)
+            if (continues)
             {
                 if (T != 1) throw new InvalidOperationException("a cached forward after the prompt takes one token at a time");
                 causal = false;                                                     // one query sees every cached key
@@ -273,16 +277,18 @@ internal sealed class Mlp : nn.Module<Tensor, Tensor>
 /// <summary>Rotary position embeddings (RoFormer; the "rotate half" layout of GPT-NeoX/Llama).</summary>
 internal sealed class Rotary : nn.Module
 {
+    private readonly Tensor inv;   // (hs/2) inverse frequencies, float64
     private readonly Tensor cos;   // (block_size, hs/2)
     private readonly Tensor sin;
 
     public Rotary(int headSize, int blockSize, double theta) : base(nameof(Rotary))
     {
         using var _ = NewDisposeScope();
-        var inv = 1.0 / pow(theta, arange(0, headSize, 2, dtype: ScalarType.Float64) / headSize);
+        inv = (1.0 / pow(theta, arange(0, headSize, 2, dtype: ScalarType.Float64) / headSize)).DetachFromDisposeScope();
         var angles = outer(arange(blockSize, dtype: ScalarType.Float64), inv);     // (block_size, hs/2)
         cos = angles.cos().to(ScalarType.Float32).DetachFromDisposeScope();
         sin = angles.sin().to(ScalarType.Float32).DetachFromDisposeScope();
+        register_buffer("inv", inv, persistent: false);
         register_buffer("cos", cos, persistent: false);
         register_buffer("sin", sin, persistent: false);
     }
@@ -290,54 +296,21 @@ internal sealed class Rotary : nn.Module
     public Tensor Apply(Tensor x, int start)                                         // (B, nh, T, hs)
     {
         long T = x.shape[2], half = x.shape[3] / 2;
-        var c = cos.narrow(0, start, T).to(x.dtype);
-        var s = sin.narrow(0, start, T).to(x.dtype);
+        Tensor c, s;
+        if (start + T <= cos.shape[0])
+        {
+            c = cos.narrow(0, start, T).to(x.dtype);
+            s = sin.narrow(0, start, T).to(x.dtype);
+        }
+        else
+        {
+            // past block_size (a rolling cache): the same angles, computed for these positions
+            var angles = outer(arange(start, start + T, dtype: ScalarType.Float64, device: inv.device), inv);
+            c = angles.cos().to(x.dtype);
+            s = angles.sin().to(x.dtype);
+        }
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
         return cat([x1 * c - x2 * s, x2 * c + x1 * s], -1);
-    }
-}
-
-/// <summary>Keys and values of every layer for incremental decoding.</summary>
-public sealed class KvCache : IDisposable
-{
-    private readonly LayerCache[] layers;
-
-    public KvCache(int nLayer) => layers = Enumerable.Range(0, nLayer).Select(_ => new LayerCache()).ToArray();
-
-    /// <summary>How many positions are cached.</summary>
-    public int Length { get; internal set; }
-
-    internal LayerCache Layer(int i) => layers[i];
-
-    public void Reset()
-    {
-        foreach (var l in layers) l.Dispose();
-        Length = 0;
-    }
-
-    public void Dispose() => Reset();
-}
-
-internal sealed class LayerCache : IDisposable
-{
-    private Tensor? k, v;
-
-    public (Tensor K, Tensor V) Append(Tensor newK, Tensor newV, int start)
-    {
-        Tensor nk = start == 0 || k is null ? newK : cat([k, newK], 2);
-        Tensor nv = start == 0 || v is null ? newV : cat([v, newV], 2);
-        k?.Dispose();
-        v?.Dispose();
-        k = nk.detach().DetachFromDisposeScope();
-        v = nv.detach().DetachFromDisposeScope();
-        return (nk, nv);
-    }
-
-    public void Dispose()
-    {
-        k?.Dispose();
-        v?.Dispose();
-        k = v = null;
     }
 }

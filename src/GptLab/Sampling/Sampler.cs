@@ -12,14 +12,16 @@ public sealed record SamplingOptions
     public double TopP { get; init; } = 1.0;          // nucleus; 1 = off
     public long Seed { get; init; } = 1337;
     public bool UseCache { get; init; } = true;       // KV cache: each new token costs one position's work
+    public WindowMode Window { get; init; } = WindowMode.Slide;   // past block_size (the CLI defaults to jump)
+    public int? Keep { get; init; }                   // jump: tokens kept at each jump (default block_size / 2)
     public int? StopToken { get; init; }              // stop a sample when it emits this token (EOS)
     public int VocabLimit { get; init; }              // tokens ≥ this (vocab padding) are never sampled; 0 = none
 }
 
 /// <summary>
 /// Autoregressive generation. With the KV cache the prompt is run once and each new token is one position of work;
-/// once the text outgrows block_size the context slides (the last block_size tokens are re-run each step), exactly
-/// as without the cache, so the same seed gives the same tokens either way.
+/// once the text outgrows block_size, <see cref="ContextWindow"/> keeps the context the window mode defines (slide:
+/// nanoGPT's exact crop, the same tokens with or without the cache; jump; rolling).
 /// </summary>
 public static class Sampler
 {
@@ -31,37 +33,17 @@ public static class Sampler
         bool wasTraining = model.training;
         model.eval();
         using var _ = no_grad();
-        // Cached decoding of one row is a chain of tiny ops: thread hand-offs cost more than they save
-        // (shakespeare-char, 255 tokens: 346 tok/s on 1 thread vs 253 on 2). Full-window steps keep all threads.
-        int threads = get_num_threads();
-        if (rows == 1 && o.UseCache && threads > 1) set_num_threads(1);
         using var gen = new Generator((ulong)o.Seed);
-        int blockSize = model.Config.BlockSize;
-        var outputs = Enumerable.Range(0, rows).Select(_ => new List<int>(prompt)).ToArray();
+        var outputs = Enumerable.Range(0, rows).Select(_ => new List<int>()).ToArray();
         var done = new bool[rows];
-        KvCache? cache = o.UseCache ? new KvCache(model.Config.NLayer) : null;
         try
         {
-            var idx = tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length]).repeat(rows, 1).DetachFromDisposeScope();
+            using var start = tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length]).repeat(rows, 1);
+            using var context = new ContextWindow(model, start, o.Window, o.UseCache, o.Keep);
             for (int step = 0; step < o.MaxNewTokens && !done.All(d => d); step++)
             {
                 using var scope = NewDisposeScope();
-                long T = idx.shape[1];
-                Tensor logits;
-                if (cache != null && T <= blockSize)
-                {
-                    var input = cache.Length == 0 ? idx : idx.narrow(1, T - 1, 1);
-                    logits = model.Forward(input, cache);
-                }
-                else
-                {
-                    if (cache != null && get_num_threads() != threads) set_num_threads(threads);
-                    cache?.Dispose();
-                    cache = null;                                                     // past block_size: slide the window
-                    logits = model.Forward(T > blockSize ? idx.narrow(1, T - blockSize, blockSize) : idx, null);
-                }
-                var last = logits.select(1, logits.shape[1] - 1);                     // (rows, V)
-                var next = Pick(last, o, gen);                                        // (rows)
+                var next = Pick(context.Logits(), o, gen);                            // (rows)
                 long[] ids = next.data<long>().ToArray();
                 var chosen = new int[rows];
                 for (int r = 0; r < rows; r++)
@@ -72,19 +54,14 @@ public static class Sampler
                     if (o.StopToken == ids[r]) done[r] = true;
                 }
                 onTokens?.Invoke(chosen);
-                var grown = cat([idx, next.unsqueeze(1)], 1).DetachFromDisposeScope();
-                idx.Dispose();
-                idx = grown;
+                context.Push(next);
             }
-            idx.Dispose();
         }
         finally
         {
-            cache?.Dispose();
-            if (get_num_threads() != threads) set_num_threads(threads);
             if (wasTraining) model.train();
         }
-        return outputs.Select(o2 => o2.Skip(prompt.Length).ToArray()).ToArray();
+        return outputs.Select(x => x.ToArray()).ToArray();
     }
 
     /// <summary>The prompt's ids; an empty prompt starts from the end-of-text token, or a newline (nanoGPT).</summary>
