@@ -20,11 +20,13 @@ internal static class BenchCommand
         var vocab = (new Option<int>("--vocab") { Description = "vocabulary size of the random tokens", DefaultValueFactory = _ => 65 }).AtLeast(2);
         var sets = new Option<string[]>("--set") { Description = "override any config key" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
-        var generate = (new Option<int?>("--generate") { Description = "instead: time generating N tokens with and without the KV cache" }).AtLeast(1);
+        var generate = (new Option<int?>("--generate") { Description = "instead: time generating N tokens in each window mode (and slide without the KV cache)" }).AtLeast(1);
+        var window = new Option<string?>("--window") { Description = "with --generate: only this window mode (slide, jump, rolling)" };
+        window.AcceptOnlyFromAmong("slide", "jump", "rolling");
         var rssAt = new Option<string?>("--rss-at") { Description = "record resident memory after these iterations (comma-separated, counting warm-up)" };
         var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS); `bench prepare` and `bench bpe` time the data path.")
         {
-            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, rssAt, PrepareBenchCommand(), BpeBenchCommand(), LossBenchCommand(),
+            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, window, rssAt, PrepareBenchCommand(), BpeBenchCommand(), LossBenchCommand(),
         };
         cmd.SetAction(p =>
         {
@@ -34,10 +36,12 @@ internal static class BenchCommand
             var config = ConfigResolver.Resolve([ConfigResolver.LoadPreset(Alias(name))], [.. AliasSets(name), .. extra]);
             if (p.GetValue(generate) is int n)
             {
-                var g = Benchmark.Generation(name, config, p.GetValue(vocab), n);
-                if (p.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(g, Json.Line));
-                else AnsiConsole.MarkupLineInterpolated(
-                    $"{name}: {n} new tokens — KV cache {g.CachedTokensPerS:N0} tok/s, no cache {g.UncachedTokensPerS:N0} tok/s ({g.CachedTokensPerS / g.UncachedTokensPerS:0.0}×), same tokens: {g.SameTokens}");
+                var modes = p.GetValue(window) is string w ? [JsonEnum.Parse<Sampling.WindowMode>(w, "--window")]
+                    : config.PosEmbedding == Model.PosEmbedding.Rope ? new[] { Sampling.WindowMode.Slide, Sampling.WindowMode.Jump, Sampling.WindowMode.Rolling }
+                    : [Sampling.WindowMode.Slide, Sampling.WindowMode.Jump];
+                foreach (var g in Benchmark.Generation(name, config, p.GetValue(vocab), n, modes))
+                    Console.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(g, Json.Line)
+                        : $"{name}: {n} tokens, window {g.Window}{(g.Cache ? "" : " (no cache)")}: {g.TokensPerS:N0} tok/s; inside block_size {g.InsideBlockTokensPerS:N0}, past it {g.PastBlockTokensPerS:N0} tok/s; first token {g.FirstTokenMs:0.0} ms");
                 return 0;
             }
             var rss = p.GetValue(rssAt) is string at ? Ints(at).ToHashSet() : null;

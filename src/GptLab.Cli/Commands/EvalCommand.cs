@@ -3,6 +3,7 @@ using System.Text.Json;
 using GptLab.Data;
 using GptLab.Evaluation;
 using GptLab.IO;
+using GptLab.Sampling;
 using Spectre.Console;
 
 namespace GptLab.Cli.Commands;
@@ -19,9 +20,13 @@ internal static class EvalCommand
         var stride = (new Option<int?>("--stride") { Description = "sliding window: score each token once with up to block_size − stride tokens of extra context (default: non-overlapping windows)" }).AtLeast(1);
         var batch = (new Option<int>("--batch-size") { Description = "windows per forward pass", DefaultValueFactory = _ => 8 }).AtLeast(1);
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var window = new Option<string?>("--window") { Description = "score the split as generation sees it: slide, jump or rolling (each token from the context that window gives it)" };
+        window.AcceptOnlyFromAmong("slide", "jump", "rolling");
+        var keep = (new Option<int?>("--keep") { Description = "with --window jump: tokens kept at each jump (default block_size / 2)" }).AtLeast(1);
+        var maxTokens = (new Option<long>("--max-tokens") { Description = "with --window: score only the first N tokens of the split (0 = all)", DefaultValueFactory = _ => 0 }).AtLeast(0L);
         var cmd = new Command("eval", "Evaluate a model on a whole split: NLL, perplexity, bits per char/byte, accuracy, per-document perplexity.")
         {
-            data, split, stride, batch, json,
+            data, split, stride, batch, json, window, keep, maxTokens,
         };
         model.AddTo(cmd);
         cmd.SetAction(p =>
@@ -30,6 +35,14 @@ internal static class EvalCommand
             using var ds = ck.OpenData(p.GetValue(data));
             string dataDir = ds.Directory;
             string name = p.GetValue(split)!;
+            if (p.GetValue(window) is string mode)
+            {
+                var wr = WindowedEvaluator.Evaluate(ck.Model, ds.Split(name), ck.Tokenizer.VocabSize, JsonEnum.Parse<WindowMode>(mode, "--window"), p.GetValue(keep), p.GetValue(maxTokens), p.GetValue(batch));
+                Console.WriteLine(p.GetValue(json)
+                    ? JsonSerializer.Serialize(new { window = mode, keep = wr.Keep, tokens = wr.Tokens, nll = wr.Nll, perplexity = wr.Perplexity, bits_per_token = wr.BitsPerToken, split = name }, Json.Line)
+                    : $"{ck.Directory} on {dataDir} ({name}), --window {mode}{(mode == "jump" ? $" (keep {wr.Keep})" : "")}: NLL {wr.Nll:0.0000}, perplexity {wr.Perplexity:0.00}, {wr.BitsPerToken:0.0000} bits/token over {wr.Tokens:N0} tokens");
+                return 0;
+            }
             var info = name == "val" ? ds.Meta.Val : ds.Meta.Train;
             var r = Evaluator.Evaluate(ck.Model, ck.Tokenizer, ds.Split(name), info.Chars, info.Bytes, p.GetValue(stride), p.GetValue(batch), name);
             if (p.GetValue(json))

@@ -11,7 +11,7 @@ public sealed class KvCache : IDisposable
 {
     private readonly LayerCache[] layers;
 
-    public KvCache(int nLayer, int capacity = int.MaxValue, bool rolling = false)
+    public KvCache(int nLayer, int capacity, bool rolling = false)
     {
         if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity));
         Capacity = capacity;
@@ -43,7 +43,12 @@ public sealed class KvCache : IDisposable
     public void Dispose() => Reset();
 }
 
-/// <summary>One layer's cached keys and values, (B, nh, L, hs) each.</summary>
+/// <summary>
+/// One layer's cached keys and values in buffers of the cache's capacity, (B, nh, capacity, hs), allocated at the
+/// first append and written in place: a new token costs no copy of the old ones. A rolling cache writes round the
+/// buffer (slot = position mod capacity): a single query attends to every cached key without a mask, and with rotary
+/// positions baked into the keys their order does not matter.
+/// </summary>
 internal sealed class LayerCache(KvCache owner) : IDisposable
 {
     private Tensor? k, v;
@@ -51,23 +56,30 @@ internal sealed class LayerCache(KvCache owner) : IDisposable
     /// <summary>Positions cached before this forward.</summary>
     public int Length => owner.Length;
 
-    /// <summary>Appends the new positions and returns all cached keys and values (the oldest evicted past the
-    /// capacity of a rolling cache, so a query never sees more than block_size positions).</summary>
+    /// <summary>Appends the new positions and returns all cached keys and values (at most capacity of them).</summary>
     public (Tensor K, Tensor V) Append(Tensor newK, Tensor newV)
     {
-        Tensor nk = k is null ? newK : cat([k, newK], 2);
-        Tensor nv = v is null ? newV : cat([v, newV], 2);
-        long L = nk.shape[2];
-        if (owner.Rolling && L > owner.Capacity)
+        long B = newK.shape[0], nh = newK.shape[1], T = newK.shape[2], hs = newK.shape[3];
+        int cap = owner.Capacity;
+        if (k is null || v is null)
         {
-            nk = nk.narrow(2, L - owner.Capacity, owner.Capacity);
-            nv = nv.narrow(2, L - owner.Capacity, owner.Capacity);
+            if (T > cap) throw new InvalidOperationException($"{T} positions do not fit a cache of {cap}");
+            k = zeros([B, nh, cap, hs], newK.dtype, newK.device).DetachFromDisposeScope();
+            v = zeros([B, nh, cap, hs], newV.dtype, newV.device).DetachFromDisposeScope();
         }
-        k?.Dispose();
-        v?.Dispose();
-        k = nk.detach().contiguous().DetachFromDisposeScope();
-        v = nv.detach().contiguous().DetachFromDisposeScope();
-        return (nk, nv);
+        int len = owner.Length;
+        if (!owner.Rolling || len + T <= cap)
+        {
+            if (len + T > cap) throw new InvalidOperationException($"the cache holds {cap} positions; {len + T} asked");
+            k.narrow(2, len, T).copy_(newK);
+            v.narrow(2, len, T).copy_(newV);
+            return (k.narrow(2, 0, len + T), v.narrow(2, 0, len + T));
+        }
+        if (T != 1) throw new InvalidOperationException("a rolling cache takes one token at a time once full");
+        long slot = owner.Position % cap;                                            // overwrite the oldest
+        k.narrow(2, slot, 1).copy_(newK);
+        v.narrow(2, slot, 1).copy_(newV);
+        return (k, v);
     }
 
     public void Dispose()

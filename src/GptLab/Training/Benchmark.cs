@@ -34,8 +34,9 @@ internal sealed record BenchResult
 /// <summary>Resident memory after an iteration.</summary>
 internal sealed record RssPoint(int Iter, double RssMb);
 
-/// <summary>Generation speed with and without the KV cache.</summary>
-internal sealed record GenerationBench(string Preset, int Tokens, int BlockSize, double CachedTokensPerS, double UncachedTokensPerS, bool SameTokens);
+/// <summary>Generation speed of one window mode.</summary>
+internal sealed record GenerationBench(string Preset, int Tokens, int BlockSize, string Window, bool Cache, double TokensPerS,
+    double InsideBlockTokensPerS, double PastBlockTokensPerS, double FirstTokenMs);
 
 /// <summary>Times training steps split into data / forward / backward+clip / optimizer, like
 /// shared/bench/torch_reference.py, on random tokens or a dataset's windows.</summary>
@@ -100,21 +101,28 @@ internal static class Benchmark
         }
     }
 
-    /// <summary>Tokens/s generating <paramref name="tokens"/> tokens from a one-token prompt, with and without the KV cache.</summary>
-    public static GenerationBench Generation(string name, TrainConfig config, int vocab, int tokens)
+    /// <summary>Generation speed of each window mode: <paramref name="tokens"/> tokens from a one-token prompt, tokens/s
+    /// overall, inside block_size and past it, and the first token's latency; slide also without the KV cache.</summary>
+    public static IReadOnlyList<GenerationBench> Generation(string name, TrainConfig config, int vocab, int tokens, IReadOnlyList<Sampling.WindowMode> windows)
     {
         TorchRuntime.Initialize(config.EffectiveThreads);
         random.manual_seed(config.Seed);
         using var model = new Gpt(config.ToGptConfig(vocab) with { Dropout = 0 });
         var o = new Sampling.SamplingOptions { MaxNewTokens = tokens, Temperature = 1.0, TopK = 0, Seed = 1, VocabLimit = vocab };
         Sampling.Sampler.Generate(model, [0], 1, o with { MaxNewTokens = 8 });   // warm-up
-        var sw = Stopwatch.StartNew();
-        var cached = Sampling.Sampler.Generate(model, [0], 1, o);
-        double cachedS = sw.Elapsed.TotalSeconds;
-        sw.Restart();
-        var plain = Sampling.Sampler.Generate(model, [0], 1, o with { UseCache = false });
-        double plainS = sw.Elapsed.TotalSeconds;
-        return new GenerationBench(name, tokens, config.BlockSize, tokens / cachedS, tokens / plainS, cached[0].SequenceEqual(plain[0]));
+        var runs = windows.Select(w => (Window: w, Cache: true)).ToList();
+        if (windows.Contains(Sampling.WindowMode.Slide)) runs.Add((Sampling.WindowMode.Slide, false));
+        var results = new List<GenerationBench>();
+        foreach (var (window, cache) in runs)
+        {
+            var at = new List<double>(tokens);
+            var sw = Stopwatch.StartNew();
+            Sampling.Sampler.Generate(model, [0], 1, o with { Window = window, UseCache = cache }, _ => at.Add(sw.Elapsed.TotalSeconds));
+            int inside = Math.Min(at.Count, config.BlockSize - 1);
+            double Rate(int from, int to) => to - from >= 2 ? (to - from - 1) / (at[to - 1] - at[from]) : double.NaN;
+            results.Add(new GenerationBench(name, tokens, config.BlockSize, IO.JsonEnum.Name(window), cache, at.Count / at[^1], Rate(0, inside), Rate(inside, at.Count), at[0] * 1000));
+        }
+        return results;
     }
 
 }
