@@ -18,11 +18,25 @@ public static class SweepReport
 {
     public sealed record Result(string Markdown, string Csv, string BestPreset, IReadOnlyList<string> Charts, IReadOnlyList<(string Name, double Metric, double Time)> Importance);
 
-    public static Result Write(string dir, string? outDir = null)
+    public static Result Write(string dir, string? outDir = null) => Write(new StudyLocation(dir), outDir);
+
+    /// <summary>Everything comes from the study (trials, metrics, intermediate values), so the report works from
+    /// any machine that reaches the storage; curves of studies made before evaluations were stored come from the
+    /// trials' run folders.</summary>
+    public static Result Write(StudyLocation at, string? outDir = null)
     {
-        using var study = Study.Open(dir);
+        using var study = Study.Open(at);
         var spec = study.Spec;
         var trials = study.Trials();
+        var evals = study.Evals();
+        List<MetricRecord> Curve(int configId)
+        {
+            var stored = evals.Where(e => e.ConfigId == configId).GroupBy(e => e.Step).Select(g => g.MaxBy(e => e.Phase)!)
+                .Select(e => new MetricRecord { Kind = "eval", Step = e.Step, ValNll = e.ValNll }).ToList();
+            return stored.Count > 0 ? stored
+                : new RunDirectory(SweepWorker.TrialDir(at.Artifacts, configId)).ReadMetrics().Where(m => m.Kind == "eval" && m.ValNll is not null).ToList();
+        }
+        string dir = at.Artifacts;
         string reportDir = outDir ?? Path.Combine(dir, "report");
         Directory.CreateDirectory(reportDir);
         var inv = CultureInfo.InvariantCulture;
@@ -35,7 +49,7 @@ public static class SweepReport
         var names = spec.Parameters.Keys.Concat(done.SelectMany(t => t.Params.Values.Keys)).Distinct().ToList();
 
         var csv = new StringBuilder("rank,config,phase,iters,status," + string.Join(",", names) + $",{spec.MetricName},val_nll,wall_s,tokens_per_s\n");
-        var md = new StringBuilder($"# Sweep {Path.GetFileName(Path.GetFullPath(dir))}\n\n");
+        var md = new StringBuilder($"# Sweep {(at.IsPostgres ? at.Name : Path.GetFileName(Path.GetFullPath(dir)))}\n\n");
         md.Append(string.Create(inv, $"{JsonEnum.Name(spec.Method)} over {string.Join(", ", spec.Parameters.Keys)}; {final.Count} configurations, {trials.Count} trials in {spec.Phases.Count} phase(s); metric {spec.MetricName} ({JsonEnum.Name(spec.Direction)}).\n\n"));
         md.Append("| rank | config | phase | iters | " + string.Join(" | ", names) + $" | {spec.MetricName} | wall time | tokens/s |\n|" + string.Concat(Enumerable.Repeat("---|", 4 + names.Count + 3)) + "\n");
         int rank = 0;
@@ -54,7 +68,7 @@ public static class SweepReport
             var best = done[0];
             var config = spec.TrialConfig(best.Params, spec.Phases.Count - 1);
             var node = JsonSerializer.SerializeToNode(config, Json.Options)!.AsObject();
-            var preset = new JsonObject { ["_comment"] = $"best of sweep {Path.GetFullPath(dir)}: config {best.ConfigId}, {spec.MetricName} {best.Metric:0.0000}" };
+            var preset = new JsonObject { ["_comment"] = $"best of sweep {at}: config {best.ConfigId}, {spec.MetricName} {best.Metric:0.0000}" };
             foreach (var (k, v) in node) preset[k] = v?.DeepClone();
             AtomicFile.WriteAllText(bestPreset, preset.ToJsonString(Json.Options));
             md.Append(string.Create(inv, $"\nBest: config {best.ConfigId} ({best.Params}), {spec.MetricName} {best.Metric:0.0000} — ready preset: `best.json` (`gptlab train --config {bestPreset}`).\n"));
@@ -65,7 +79,7 @@ public static class SweepReport
         if (done.Count > 0)
         {
             // each configuration's whole curve, through every phase it reached
-            var curves = done.Select(t => (t, Metrics: new RunDirectory(SweepWorker.TrialDir(dir, t.ConfigId)).ReadMetrics().Where(m => m.Kind == "eval" && m.ValNll is not null).ToList())).ToList();
+            var curves = done.Select(t => (t, Metrics: Curve(t.ConfigId))).ToList();
             var all = curves.SelectMany(c => c.Metrics.Select(m => m.ValNll!.Value)).Where(v => v > 0).ToList();
             bool logY = all.Count > 1 && all.Max() / all.Min() > 10;
             // Like with like: the scatter, parallel coordinates and importance use one phase, in which every

@@ -17,47 +17,58 @@ internal static partial class SweepCommand
         var outDir = new Option<string?>("--out") { Description = "sweep folder (default runs/sweep-<time>)" };
         var workers = new Option<int?>("--workers") { Description = "worker processes on this machine (0: create the study only); default from the spec" };
         var threads = new Option<int?>("--threads") { Description = "threads in all, split between the workers (default: all cores)" };
-        var dirArg = new Argument<string>("dir") { Description = "a sweep folder" };
+        var dirArg = new Argument<string?>("dir") { Description = "a sweep folder (SQLite storage); or give --storage URL --study NAME", Arity = ArgumentArity.ZeroOrOne };
+        var storage = new Option<string?>("--storage") { Description = "where the study lives: postgresql://user@host:port/db (many machines; also GPTLAB_STORAGE) or a SQLite path; default: study.db in the sweep folder" };
+        var study = new Option<string?>("--study") { Description = "the study's name in a shared database" };
+        var artifacts = new Option<string?>("--artifacts") { Description = "the folder every worker writes trial runs to (a shared filesystem for several machines)" };
+        StudyLocation At(ParseResult p, string? dir = null) =>
+            StudyLocation.From(dir ?? p.GetValue(dirArg), p.GetValue(storage), p.GetValue(study), p.GetValue(artifacts));
 
-        var cmd = new Command("sweep", "Search hyperparameters: grid, random or successive halving, with parallel workers and importance charts.") { spec, outDir, workers, threads };
+        var cmd = new Command("sweep", "Search hyperparameters: grid, random or successive halving, with parallel workers and importance charts.")
+        {
+            spec, outDir, workers, threads, storage, study, artifacts,
+        };
         cmd.SetAction(p =>
         {
             var s = SweepSpec.Load(p.GetValue(spec)!);
             int n = Cli.RequireAtLeast(p.GetValue(workers) ?? s.Workers, 0, "--workers");
             int total = Cli.RequireAtLeast(p.GetValue(threads) ?? Environment.ProcessorCount, 1, "--threads");
-            string dir = p.GetValue(outDir) ?? Path.Combine("runs", $"sweep-{DateTime.Now:yyyyMMdd-HHmmss}");
-            if (Study.Exists(dir)) throw new GptLabException($"{dir} already holds a sweep — use `gptlab sweep resume {dir}`");
+            var at = At(p, p.GetValue(outDir) ?? (p.GetValue(artifacts) is null ? Path.Combine("runs", $"sweep-{DateTime.Now:yyyyMMdd-HHmmss}") : null));
+            if (Study.Exists(at)) throw new GptLabException($"{at} already holds a sweep — use `gptlab sweep resume`");
             DatasetLocator.Open(s.BaseConfig().Dataset, Note).Dispose();   // a built-in dataset is prepared once, here
-            using (var study = Study.Create(dir, s))
-                AnsiConsole.MarkupLineInterpolated($"sweep [bold]{dir}[/]: {study.Trials().Count} configurations, {s.Phases.Count} phase(s), metric {s.MetricName}");
-            return n == 0 ? Status(dir) : RunWorkers(dir, n, total);
+            using (var created = Study.Create(at, s))
+                AnsiConsole.MarkupLineInterpolated($"sweep [bold]{at}[/]: {created.Trials().Count} configurations, {s.Phases.Count} phase(s), metric {s.MetricName}");
+            return n == 0 ? Status(at) : RunWorkers(at, n, total);
         });
 
-        var status = new Command("status", "Show a sweep's progress: done, running, queued, failed, best so far, ETA.") { dirArg };
-        status.SetAction(p => Status(p.GetValue(dirArg)!));
+        var status = new Command("status", "Show a sweep's progress: done, running, queued, failed, best so far, ETA.") { dirArg, storage, study, artifacts };
+        status.SetAction(p => Status(At(p)));
 
         var resumeWorkers = new Option<int?>("--workers") { Description = "worker processes" };
         var resumeThreads = new Option<int?>("--threads") { Description = "threads in all, split between the workers" };
-        var resume = new Command("resume", "Continue a stopped sweep (trials of dead workers are re-queued; live workers keep theirs).") { dirArg, resumeWorkers, resumeThreads };
+        var resume = new Command("resume", "Continue a stopped sweep (trials of dead workers are re-queued; live workers keep theirs).")
+        {
+            dirArg, resumeWorkers, resumeThreads, storage, study, artifacts,
+        };
         resume.SetAction(p =>
         {
-            string dir = p.GetValue(dirArg)!;
+            var at = At(p);
             int total = Cli.RequireAtLeast(p.GetValue(resumeThreads) ?? Environment.ProcessorCount, 1, "--threads");
             int n;
-            using (var study = Study.Open(dir))
+            using (var opened = Study.Open(at))
             {
-                n = Cli.RequireAtLeast(p.GetValue(resumeWorkers) ?? study.Spec.Workers, 1, "--workers");
-                int requeued = study.RequeueSilent(study.Spec.HeartbeatTimeout / 2) + study.RetryFailed();
-                AnsiConsole.MarkupLineInterpolated($"resuming {dir} ({requeued} trial(s) re-queued)");
+                n = Cli.RequireAtLeast(p.GetValue(resumeWorkers) ?? opened.Spec.Workers, 0, "--workers");
+                int requeued = opened.RequeueSilent(opened.Spec.HeartbeatTimeout / 2) + opened.RetryFailed();
+                AnsiConsole.MarkupLineInterpolated($"resuming {at} ({requeued} trial(s) re-queued)");
             }
-            return RunWorkers(dir, n, total);
+            return n == 0 ? Status(at) : RunWorkers(at, n, total);
         });
 
         var reportOut = new Option<string?>("--out") { Description = "where to write (default <dir>/report)" };
-        var report = new Command("report", "Write the trials table (CSV, Markdown), the best config as a preset, and the charts.") { dirArg, reportOut };
+        var report = new Command("report", "Write the trials table (CSV, Markdown), the best config as a preset, and the charts.") { dirArg, reportOut, storage, study, artifacts };
         report.SetAction(p =>
         {
-            var r = SweepReport.Write(p.GetValue(dirArg)!, p.GetValue(reportOut));
+            var r = SweepReport.Write(At(p), p.GetValue(reportOut));
             if (r.Importance.Count > 0)
             {
                 var t = new Table().Border(TableBorder.Rounded).AddColumns("hyperparameter", "importance (metric)", "importance (time)");
@@ -71,14 +82,18 @@ internal static partial class SweepCommand
         var workerId = new Option<string>("--worker-id") { Description = "this worker's name", DefaultValueFactory = _ => $"{Environment.MachineName}-{Environment.ProcessId}" };
         var workerThreads = new Option<int>("--threads") { Description = "intra-op threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var parent = new Option<int?>("--parent-pid") { Description = "exit when this process dies (set by `gptlab sweep`)", Hidden = true };
-        var worker = new Command("worker", "Run trials of a sweep until none are left (any number, on any machine that sees the folder).") { dirArg, workerId, workerThreads, parent };
+        var worker = new Command("worker", "Run trials of a sweep until none are left: any number of workers, on any machine that reaches the storage and the artifacts folder.")
+        {
+            dirArg, workerId, workerThreads, parent, storage, study, artifacts,
+        };
         worker.SetAction(p =>
         {
             if (p.GetValue(parent) is int ppid) DieWithParent(ppid);
             int th = Cli.RequireAtLeast(p.GetValue(workerThreads), 1, "--threads");
+            var at = At(p);
             TorchRuntime.Initialize(th);
             using var signals = new SignalCancellation();
-            int n = new SweepWorker(p.GetValue(dirArg)!, p.GetValue(workerId)!, th, Console.WriteLine).Run(signals.Token);
+            int n = new SweepWorker(at, p.GetValue(workerId)!, th, Console.WriteLine).Run(signals.Token);
             Console.WriteLine($"[{p.GetValue(workerId)}] ran {n} trial(s)");
             return 0;
         });
@@ -94,7 +109,7 @@ internal static partial class SweepCommand
 
     /// <summary>Starts <paramref name="count"/> worker processes (threads split between them), waits for them, and
     /// says how the study ended: 0 when it finished with results, 1 when work is left or every trial failed.</summary>
-    private static int RunWorkers(string dir, int count, int totalThreads)
+    private static int RunWorkers(StudyLocation at, int count, int totalThreads)
     {
         int threads = Math.Max(1, totalThreads / count);
         var procs = new List<Process>();
@@ -106,25 +121,31 @@ internal static partial class SweepCommand
         {
             var psi = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
             if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(SweepCommand).Assembly.Location);
-            foreach (var a in new[] { "sweep", "worker", dir, "--worker-id", $"w{i + 1}", "--threads", threads.ToString(), "--parent-pid", Environment.ProcessId.ToString() })
+            foreach (var a in new[] { "sweep", "worker", "--artifacts", at.Artifacts, "--worker-id", $"{Environment.MachineName}-w{i + 1}", "--threads", threads.ToString(), "--parent-pid", Environment.ProcessId.ToString() })
                 psi.ArgumentList.Add(a);
+            if (at.IsPostgres)
+            {
+                psi.ArgumentList.Add("--study");
+                psi.ArgumentList.Add(at.Name!);
+                psi.Environment["GPTLAB_STORAGE"] = at.Storage;   // never on a command line (it may hold a password)
+            }
             procs.Add(Process.Start(psi)!);
         }
         foreach (var p in procs) p.WaitForExit();
-        Status(dir);
-        using var study = Study.Open(dir);
+        Status(at);
+        using var study = Study.Open(at);
         var s = study.Status();
         if (!s.Finished)
-            throw new GptLabException($"the sweep stopped with {s.Queued + s.Running} trial(s) left — continue it with `gptlab sweep resume {dir}`");
+            throw new GptLabException($"the sweep stopped with {s.Queued + s.Running} trial(s) left — continue it with `gptlab sweep resume` ({at})");
         if (s.Best is null)
             throw new GptLabException($"every trial failed; the first error: {s.FirstError ?? "unknown"}");
         AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {s.Configurations} configurations, {s.Trials} trials; best: config {s.Best.ConfigId} ({s.Best.Params}) {study.Spec.MetricName} {s.Best.Metric:0.0000}");
         return 0;
     }
 
-    private static int Status(string dir)
+    private static int Status(StudyLocation at)
     {
-        using var study = Study.Open(dir);
+        using var study = Study.Open(at);
         var spec = study.Spec;
         var s = study.Status();
         int remaining = s.Queued + s.Running;

@@ -37,4 +37,11 @@ public interface IStudyStorage : IDisposable
     int RetryFailed();
 
     IReadOnlyList<Trial> Trials();
+
+    /// <summary>Records an evaluation of a running trial (ignored unless <paramref name="worker"/> holds it), so
+    /// reports and dashboards need only the study, not the trials' folders.</summary>
+    void ReportEval(long id, string worker, int step, double valNll, double? valLoss);
+
+    /// <summary>Every reported evaluation, by configuration and step.</summary>
+    IReadOnlyList<TrialEval> Evals();
 }

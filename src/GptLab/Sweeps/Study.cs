@@ -1,16 +1,27 @@
 namespace GptLab.Sweeps;
 
-/// <summary>Opens and creates studies; the CLI never picks a storage itself.</summary>
+/// <summary>Opens and creates studies in their storage; the CLI never picks a storage itself.</summary>
 public static class Study
 {
     public const string FileName = SqliteStudy.FileName;
 
     public static bool Exists(string dir) => SqliteStudy.Exists(dir);
 
+    public static bool Exists(StudyLocation at) => at.IsPostgres ? PostgresStudy.Exists(at.Storage!, at.Name!) : SqliteStudy.Exists(at.Artifacts);
+
     /// <summary>Creates the study with every phase-0 trial queued; an existing study is an error.</summary>
     public static IStudyStorage Create(string dir, SweepSpec spec) => SqliteStudy.Create(dir, spec);
 
+    public static IStudyStorage Create(StudyLocation at, SweepSpec spec)
+    {
+        if (!at.IsPostgres) return SqliteStudy.Create(at.Artifacts, spec);
+        Directory.CreateDirectory(at.Artifacts);
+        return PostgresStudy.Create(at.Storage!, at.Name!, spec);
+    }
+
     public static IStudyStorage Open(string dir) => SqliteStudy.Open(dir);
+
+    public static IStudyStorage Open(StudyLocation at) => at.IsPostgres ? PostgresStudy.Open(at.Storage!, at.Name!) : SqliteStudy.Open(at.Artifacts);
 
     public static StudyStatus Status(this IStudyStorage study) => StudyStatus.Of(study.Trials(), study.Spec);
 }

@@ -11,14 +11,14 @@ namespace GptLab.Sweeps;
 /// (<c>trials/NNNN</c>); a trial promoted to a longer phase resumes from its checkpoint, and so does one whose
 /// worker died mid-way.
 /// </summary>
-public sealed class SweepWorker(string dir, string workerId, int threads, Action<string>? log = null)
+public sealed class SweepWorker(StudyLocation at, string workerId, int threads, Action<string>? log = null)
 {
     public static string TrialDir(string sweepDir, int configId) => Path.Combine(sweepDir, "trials", configId.ToString("D4"));
 
     /// <summary>Runs trials until the study has no work left or <paramref name="stop"/> fires; returns trials run.</summary>
     public int Run(CancellationToken stop = default)
     {
-        using var study = Study.Open(dir);
+        using var study = Study.Open(at);
         var spec = study.Spec;
         var datasets = new Dictionary<string, Dataset>();
         int count = 0;
@@ -47,11 +47,11 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
     private void RunTrial(IStudyStorage study, SweepSpec spec, Trial trial, Dictionary<string, Dataset> datasets, CancellationToken stop)
     {
         log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase} ({trial.Iters} iters): {trial.Params}");
-        var run = new RunDirectory(TrialDir(dir, trial.ConfigId));
+        var run = new RunDirectory(TrialDir(at.Artifacts, trial.ConfigId));
         using var heartbeat = new Timer(_ =>
         {
             try { study.Heartbeat(trial.Id, workerId); }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException or InvalidOperationException) { }
+            catch (Exception e) when (e is System.Data.Common.DbException or ObjectDisposedException or InvalidOperationException) { }   // the next beat retries
         }, null, TimeSpan.Zero, TimeSpan.FromSeconds(Math.Max(0.5, spec.HeartbeatTimeout / 4)));
         try
         {
@@ -60,7 +60,7 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
             var rec = new RecordingObserver();
             TrainResult result;
             using (var session = TrainingSession.StartOrContinue(config, run.Path, new SessionOptions { Dataset = data, Log = log }))
-                result = session.Train([rec], stop);
+                result = session.Train([rec, new EvalReporter(study, trial.Id, workerId)], stop);
             if (result.Outcome == TrainOutcome.Stopped)
             {
                 study.Release(trial.Id, workerId);   // stopped by the user: another session continues it
@@ -83,6 +83,15 @@ public sealed class SweepWorker(string dir, string workerId, int threads, Action
         {
             study.Fail(trial.Id, workerId, e.Message);
             log?.Invoke($"[{workerId}] trial {trial.ConfigId} failed: {e.Message}");
+        }
+    }
+
+    /// <summary>Sends each evaluation to the study as it happens (what `sweep report` and the dashboard draw).</summary>
+    private sealed class EvalReporter(IStudyStorage study, long trialId, string worker) : ITrainingObserver
+    {
+        public void OnEval(MetricRecord eval)
+        {
+            if (eval.ValNll is double nll) study.ReportEval(trialId, worker, eval.Step, nll, eval.ValLoss);
         }
     }
 }
