@@ -63,13 +63,16 @@ public static class GptLabProcess
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "gptlab.dll");
 
-    public static Process Start(string workDir, params string[] args)
+    public static Process Start(string workDir, params string[] args) => Start(workDir, args, []);
+
+    public static Process Start(string workDir, string[] args, Dictionary<string, string> env)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["CI"] = "1";
         psi.Environment["GPTLAB_CACHE"] = Path.Combine(workDir, ".cache");
+        foreach (var (k, v) in env) psi.Environment[k] = v;
         return Process.Start(psi)!;
     }
 
