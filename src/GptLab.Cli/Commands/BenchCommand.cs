@@ -26,7 +26,7 @@ internal static class BenchCommand
         var rssAt = new Option<string?>("--rss-at") { Description = "record resident memory after these iterations (comma-separated, counting warm-up)" };
         var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS); `bench prepare` and `bench bpe` time the data path.")
         {
-            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, window, rssAt, PrepareBenchCommand(), BpeBenchCommand(), LossBenchCommand(),
+            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, window, rssAt, PrepareBenchCommand(), BpeBenchCommand(), LossBenchCommand(), ClaimBenchCommand(),
         };
         cmd.SetAction(p =>
         {
@@ -147,6 +147,29 @@ internal static class BenchCommand
             TorchRuntime.Initialize();
             foreach (var r in Losses.LossBenchmark.Run(p.GetValue(tokens), p.GetValue(vocab), p.GetValue(losses)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
                 Console.WriteLine($"{r.Loss}: {r.Tokens:N0} × {r.Vocab:N0} logits ({r.LogitsMb:0} MiB): peak extra {r.PeakExtraMb:0} MiB, {r.Ms:0} ms");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command ClaimBenchCommand()
+    {
+        var storage = new Option<string?>("--storage") { Description = "postgresql://… (a fresh study is made in it) or omit for SQLite in a temporary folder" };
+        var workers = (new Option<int>("--workers") { Description = "claiming threads, each with its own connection", DefaultValueFactory = _ => 8 }).AtLeast(1);
+        var trials = (new Option<int>("--trials") { Description = "no-op trials to claim", DefaultValueFactory = _ => 10000 }).AtLeast(1);
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var cmd = new Command("claims", "Claim throughput of a study storage: no-op trials claimed and completed per second, p99 latency, double claims.") { storage, workers, trials, json };
+        cmd.SetAction(p =>
+        {
+            string tmp = Directory.CreateTempSubdirectory("gptlab-claims-").FullName;
+            try
+            {
+                var at = p.GetValue(storage) is string url ? new Sweeps.StudyLocation(tmp, url, $"claims-{DateTime.UtcNow:yyyyMMddHHmmssfff}") : new Sweeps.StudyLocation(tmp);
+                var r = Sweeps.ClaimBenchmark.Run(at, p.GetValue(workers), p.GetValue(trials));
+                Console.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(r, Json.Line)
+                    : $"{r.Storage}: {r.Trials:N0} claims by {r.Workers} workers in {r.Seconds:0.0} s = {r.ClaimsPerS:N0} claims/s; latency p50 {r.P50Ms:0.00} ms, p99 {r.P99Ms:0.00} ms; double or lost claims: {r.DoubleClaims}");
+            }
+            finally { Directory.Delete(tmp, true); }
             return 0;
         });
         return cmd;
