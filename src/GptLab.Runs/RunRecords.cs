@@ -15,6 +15,7 @@ public sealed record MetricRecord
     public double? MsPerStep { get; init; }
     public double? TokensPerS { get; init; }
     public double? Mfu { get; init; }            // model FLOPs utilisation, 0..1
+    public int? WorldSize { get; init; }         // train: processes training together (data parallel); absent for one
     public double WallS { get; init; }           // seconds since the run started (summed over resumes)
     public DateTime Time { get; init; }
 }

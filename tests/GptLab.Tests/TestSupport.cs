@@ -76,6 +76,25 @@ public static class GptLabProcess
         return Process.Start(psi)!;
     }
 
+    /// <summary>`mpirun -np N dotnet gptlab.dll …` (Open MPI, as root in CI: --allow-run-as-root --oversubscribe).</summary>
+    public static Process StartMpi(string workDir, int ranks, params string[] args)
+    {
+        string mpirun = ToolPaths.OnPath("mpirun") ?? throw new InvalidOperationException("these tests need Open MPI's mpirun: ./test.sh installs it (apt-get install openmpi-bin)");
+        var psi = new ProcessStartInfo(mpirun) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(), "-x", "TERM=dumb", "-x", "CI=1", "dotnet", Dll }) psi.ArgumentList.Add(a);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
+    public static (int Exit, string Out, string Err) RunMpi(string workDir, int ranks, params string[] args)
+    {
+        using var p = StartMpi(workDir, ranks, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(3))) { p.Kill(true); throw new TimeoutException($"mpirun gptlab {string.Join(' ', args)} did not finish"); }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
     public static (int Exit, string Out, string Err) Run(string workDir, params string[] args)
     {
         using var p = Start(workDir, args);

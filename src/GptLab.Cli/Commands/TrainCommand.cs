@@ -37,6 +37,11 @@ internal static class TrainCommand
             var options = new SessionOptions { Log = s => AnsiConsole.MarkupLineInterpolated($"[grey]{s}[/]"), TensorBoard = p.GetValue(tensorboard) };
             using var signals = new SignalCancellation();
             using var session = TrainingSession.Open(request, options);
+            if (!session.IsMain)
+            {
+                session.Train([], signals.Token);   // other ranks of an mpirun: train, print nothing
+                return 0;
+            }
             var display = new TrainDisplay(session.MaxIters, session.Run.Path);
             var result = display.Run(observers => session.Train(observers, signals.Token));
             string state = result.Outcome == TrainOutcome.Finished ? "finished" : "stopped";

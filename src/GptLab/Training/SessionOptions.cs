@@ -9,4 +9,5 @@ public sealed record SessionOptions
     public string? Source { get; init; }           // the preset or config file, recorded in preset.json
     public bool TensorBoard { get; init; }         // also write TensorBoard event files to <run>/tensorboard
     public Dataset? Dataset { get; init; }         // an open dataset to share (not disposed by the session)
+    public Distributed.IGradientSync? Sync { get; init; }   // data parallelism; default: MPI when started by mpirun/srun
 }

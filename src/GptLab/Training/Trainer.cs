@@ -34,8 +34,15 @@ internal sealed class Trainer : IDisposable
     private double wallBefore;   // wall seconds of earlier sessions of this run
     private int lastSavedStep = -1;
 
-    public Trainer(TrainConfig config, Dataset data, RunDirectory? run, string? resumeFrom = null)
+    private readonly Distributed.IGradientSync sync;
+    private readonly int localAccum;
+
+    public Trainer(TrainConfig config, Dataset data, RunDirectory? run, string? resumeFrom = null, Distributed.IGradientSync? sync = null)
     {
+        this.sync = sync ?? Distributed.SingleProcess.Instance;
+        if (config.GradientAccumulationSteps % this.sync.Size != 0)
+            throw new GptLabException($"config key 'gradient_accumulation_steps': {config.GradientAccumulationSteps} does not divide among {this.sync.Size} ranks — make it a multiple of {this.sync.Size} (nanoGPT divides it by the world size)");
+        localAccum = config.GradientAccumulationSteps / this.sync.Size;
         TorchRuntime.Initialize(config.EffectiveThreads);
         this.config = config;
         this.data = data;
@@ -52,12 +59,13 @@ internal sealed class Trainer : IDisposable
         if (resumeFrom == null && config.InitFrom.CheckpointDir is string from)
             CheckpointStore.LoadWeights(model, Path.Combine(from, CheckpointStore.ModelFile));   // fine-tune
         optimizer = new Optimizer(model, config);
-        trainingStep = new TrainingStep(model, optimizer, loss, data.Tokenizer.VocabSize, config.GradClip);
+        trainingStep = new TrainingStep(model, optimizer, loss, data.Tokenizer.VocabSize, config.GradClip, this.sync);
         trainBatches = new BatchSource(data.Train, config.BatchSize, config.BlockSize, config.Batching == Batching.Sequential, (ulong)config.Seed * 2654435761UL + 1);
         maxIters = config.Epochs > 0
             ? (int)Math.Ceiling(config.Epochs * trainBatches.ChunksPerEpoch / ((double)config.BatchSize * config.GradientAccumulationSteps))
             : config.MaxIters;
         if (resumeFrom != null) Restore(resumeFrom);
+        this.sync.Broadcast(model.parameters().Select(p => (Tensor)p).ToList());   // every rank starts from rank 0's weights
         model.train();
     }
 
@@ -119,7 +127,7 @@ internal sealed class Trainer : IDisposable
                 };
                 run?.AppendMetric(record);
                 foreach (var o in observers) o.OnEval(record);
-                if (config.SampleTokens > 0 && !config.EvalOnly)
+                if (config.SampleTokens > 0 && !config.EvalOnly && sync.Rank == 0)
                 {
                     var sample = new SampleRecord { Step = step, ValLoss = valNll, Text = SampleText(step), Time = DateTime.UtcNow };
                     run?.AppendSample(sample);
@@ -134,7 +142,7 @@ internal sealed class Trainer : IDisposable
                 }
             }
             if (config.EvalOnly || step >= maxIters) break;
-            if (stop.IsCancellationRequested)
+            if (sync.Size > 1 ? sync.Any(stop.IsCancellationRequested) : stop.IsCancellationRequested)
             {
                 if (run != null) SaveCheckpoint(run.LastCheckpoint, "last", observers, Wall());
                 return new TrainResult(TrainOutcome.Stopped, step, bestValLoss, lastValLoss, Wall());
@@ -142,7 +150,7 @@ internal sealed class Trainer : IDisposable
 
             double lr = LrSchedule.Get(step, config);
             stepTimer.Restart();
-            double lossValue = trainingStep.Run(trainBatches, config.GradientAccumulationSteps, lr, out double gradNorm);
+            double lossValue = trainingStep.Run(trainBatches, localAccum, lr, out double gradNorm);
             stepTimer.Stop();
             if (!double.IsFinite(lossValue))
                 throw new GptLabException(
@@ -152,12 +160,13 @@ internal sealed class Trainer : IDisposable
             if (step % config.LogInterval == 0 || step == maxIters)
             {
                 double dt = stepTimer.Elapsed.TotalSeconds;
-                double mfu = flopsPerIter / dt / peak;
+                double mfu = flopsPerIter / dt / (peak * sync.Size);   // peak is one process's
                 runningMfu = runningMfu < 0 ? mfu : 0.9 * runningMfu + 0.1 * mfu;
                 var record = new MetricRecord
                 {
                     Kind = "train", Step = step, Tokens = tokensSeen, Loss = lossValue, Lr = lr, GradNorm = gradNorm,
                     MsPerStep = dt * 1000, TokensPerS = config.TokensPerIter / dt, Mfu = runningMfu, WallS = Wall(), Time = DateTime.UtcNow,
+                    WorldSize = sync.Size > 1 ? sync.Size : null,
                 };
                 run?.AppendMetric(record);
                 foreach (var o in observers) o.OnStep(record);
@@ -183,10 +192,16 @@ internal sealed class Trainer : IDisposable
                 {
                     using var scope = NewDisposeScope();
                     var (x, y) = batches.Next();
+                    if (i % sync.Size != sync.Rank) continue;   // the ranks share the batches out, then sum
                     var full = model.forward(x);
                     sum += LossFunctions.Compute(TrainingStep.Logits(full, loss.Kind, data.Tokenizer.VocabSize), y, loss).item<float>();
                     // the NLL that compares models is over the real vocabulary for every loss, cross-entropy included
                     if (alsoNll) sumNll += LossFunctions.TokenNll(LossFunctions.RealVocab(full, data.Tokenizer.VocabSize), y).mean().item<float>();
+                }
+                if (sync.Size > 1)
+                {
+                    var both = sync.Sum([sum, sumNll]);
+                    (sum, sumNll) = (both[0], both[1]);
                 }
                 nll = sumNll / config.EvalIters;
                 return sum / config.EvalIters;

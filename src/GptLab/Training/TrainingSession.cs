@@ -30,17 +30,19 @@ public sealed class TrainingSession : IDisposable
 
     private TrainingSession(TrainConfig config, RunDirectory run, string? resumeFrom, SessionOptions options, Action<TrainConfig> commit)
     {
+        sync = options.Sync ?? Distributed.MpiSync.Detect();
+        if (sync.Rank != 0) options = options with { Log = null };   // only rank 0 speaks and writes
         this.options = options;
         ownsDataset = options.Dataset is null;
         dataset = options.Dataset ?? DatasetLocator.Open(config.Dataset, options.Log);
         try
         {
             config = FitToCheckpoint(config, dataset, resumeFrom);
-            trainer = new Trainer(config, dataset, run, resumeFrom);   // checks the config against the data and checkpoint
+            trainer = new Trainer(config, dataset, sync.Rank == 0 ? run : null, resumeFrom, sync);   // checks the config against the data and checkpoint
             Config = config;
             Run = run;
             ResumedAt = resumeFrom is null ? null : trainer.Step;
-            commit(config);                                             // only now is anything written
+            if (sync.Rank == 0) commit(config);                         // only now is anything written
         }
         catch
         {
@@ -49,6 +51,14 @@ public sealed class TrainingSession : IDisposable
             throw;
         }
     }
+
+    private readonly Distributed.IGradientSync sync;
+
+    /// <summary>False on the ranks of a data-parallel run other than 0: they train, and write and print nothing.</summary>
+    public bool IsMain => sync.Rank == 0;
+
+    /// <summary>Processes training this run together (1 without MPI).</summary>
+    public int WorldSize => sync.Size;
 
     public TrainConfig Config { get; }
     public RunDirectory Run { get; }
@@ -85,7 +95,7 @@ public sealed class TrainingSession : IDisposable
         options ??= new SessionOptions();
         var run = new RunDirectory(runDir);
         if (config.InitFrom.IsResume) throw new GptLabException($"init_from=resume continues a run: use TrainingSession.Resume({runDir})");
-        if (run.Exists)
+        if (run.Exists && (options.Sync ?? Distributed.MpiSync.Detect()).Rank == 0)
             throw new GptLabException($"{run.Path} already holds a run — use --resume {run.Path} to continue it, or --out another folder");
         return new TrainingSession(config, run, null, options, c =>
         {
@@ -103,7 +113,8 @@ public sealed class TrainingSession : IDisposable
         options ??= new SessionOptions();
         var run = new RunDirectory(runDir);
         if (!run.Exists) throw new GptLabException($"{runDir} is not a run folder (no config.json)");
-        RefuseIfLive(run);
+        bool main = (options.Sync ?? Distributed.MpiSync.Detect()).Rank == 0;
+        if (main) RefuseIfLive(run);
         var list = sets.ToList();
         foreach (var s in list)
         {
@@ -113,7 +124,7 @@ public sealed class TrainingSession : IDisposable
         }
         var saved = Json.Read<TrainConfig>(run.ConfigPath, "the run's config.json is damaged");
         var config = ConfigResolver.Resolve([], list, saved);
-        CleanStaleTemporaries(run);
+        if (main) CleanStaleTemporaries(run);
         if (!CheckpointStore.Exists(run.LastCheckpoint))
         {
             options.Log?.Invoke($"{run.Name} has no checkpoint yet: starting it over from step 0 in the same folder");
@@ -156,6 +167,7 @@ public sealed class TrainingSession : IDisposable
     /// keeping status.json current: running (with a heartbeat at each eval), finished, stopped or failed.</summary>
     public TrainResult Train(IReadOnlyList<ITrainingObserver> observers, CancellationToken stop = default)
     {
+        if (!IsMain) return trainer.Run([], stop);
         var started = DateTime.UtcNow;
         long parameters = trainer.Model.NumParams();
         RunStatus Status(string state, int step, string? message = null) => RunStatus.OfThisProcess(state, step, started, parameters, message);

@@ -20,9 +20,14 @@ internal sealed class StepTimings
 /// One optimizer step, as nanoGPT's loop body: gradient_accumulation_steps micro-batches of forward, loss / accum and
 /// backward, then clipping and the update. The trainer and the benchmark run exactly this code.
 /// </summary>
-internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions loss, int realVocab, double gradClip)
+internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions loss, int realVocab, double gradClip, Distributed.IGradientSync? sync = null)
 {
-    /// <summary>Runs the step at learning rate <paramref name="lr"/>; returns the mean loss.</summary>
+    private readonly Distributed.IGradientSync sync = sync ?? Distributed.SingleProcess.Instance;
+
+    /// <summary>Runs the step at learning rate <paramref name="lr"/>; returns the mean loss. With several ranks, each
+    /// draws the whole step's batches from the shared stream and trains on every Size-th, starting at its rank — so
+    /// N ranks with accumulation a see exactly the batches one process sees with accumulation N·a — and the
+    /// gradients are averaged over ranks before clipping.</summary>
     public double Run(BatchSource batches, int accum, double lr, out double gradNorm, StepTimings? timings = null)
     {
         using var scope = NewDisposeScope();
@@ -36,12 +41,20 @@ internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions l
         Tensor? total = null;
         for (int micro = 0; micro < accum; micro++)
         {
+            for (int r = 0; r < sync.Rank; r++) batches.Next();
             var (x, y) = batches.Next();
+            for (int r = sync.Rank + 1; r < sync.Size; r++) batches.Next();
             if (timings is not null) timings.DataMs += Lap();
             var l = LossFunctions.Compute(Logits(model.forward(x), loss.Kind, realVocab), y, loss) / accum;
             if (timings is not null) timings.ForwardMs += Lap();
             l.backward();
             total = total is null ? l.detach() : total + l.detach();
+            if (timings is not null) timings.BackwardMs += Lap();
+        }
+        if (sync.Size > 1)
+        {
+            sync.AverageGradients(model.parameters().Where(p => p.grad is not null).Select(p => p.grad!).ToList());
+            total = total! * 0 + sync.Sum([total!.item<float>()])[0] / sync.Size;
             if (timings is not null) timings.BackwardMs += Lap();
         }
         gradNorm = optimizer.ClipGradNorm(gradClip);

@@ -1,0 +1,84 @@
+using System.Runtime.InteropServices;
+
+namespace GptLab.Distributed;
+
+/// <summary>
+/// The few calls of Open MPI's C API that data-parallel training needs, by P/Invoke to <c>libmpi.so.40</c> (the
+/// MPI.NET package targets Windows' MS-MPI; TorchSharp has no torch.distributed). Handles such as MPI_COMM_WORLD are
+/// the addresses of Open MPI's exported globals. Loaded only when the process was started by mpirun or srun.
+/// </summary>
+internal static unsafe partial class Mpi
+{
+    private const string Lib = "libmpi.so.40";
+    private static nint lib, commWorld, typeFloat, typeDouble, typeInt, opSum, opMax;
+
+    /// <summary>True when a launcher started this process as one of several ranks.</summary>
+    public static bool Launched =>
+        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") ?? Environment.GetEnvironmentVariable("PMIX_SIZE")
+                     ?? Environment.GetEnvironmentVariable("PMI_SIZE") ?? Environment.GetEnvironmentVariable("SLURM_NTASKS"), out int n) && n > 1;
+
+    public static void Init()
+    {
+        try { lib = NativeLibrary.Load(Lib); }
+        catch (DllNotFoundException) { throw new GptLabException("started by mpirun/srun, but Open MPI's libmpi.so.40 is missing — apt-get install openmpi-bin libopenmpi-dev"); }
+        commWorld = NativeLibrary.GetExport(lib, "ompi_mpi_comm_world");
+        typeFloat = NativeLibrary.GetExport(lib, "ompi_mpi_float");
+        typeDouble = NativeLibrary.GetExport(lib, "ompi_mpi_double");
+        typeInt = NativeLibrary.GetExport(lib, "ompi_mpi_int");
+        opSum = NativeLibrary.GetExport(lib, "ompi_mpi_op_sum");
+        opMax = NativeLibrary.GetExport(lib, "ompi_mpi_op_max");
+        Check(MPI_Init(null, null), "MPI_Init");
+    }
+
+    public static int Rank()
+    {
+        int r;
+        Check(MPI_Comm_rank(commWorld, &r), "MPI_Comm_rank");
+        return r;
+    }
+
+    public static int Size()
+    {
+        int n;
+        Check(MPI_Comm_size(commWorld, &n), "MPI_Comm_size");
+        return n;
+    }
+
+    /// <summary>Sums <paramref name="count"/> floats at <paramref name="data"/> over all ranks, in place.</summary>
+    public static void AllReduceSum(float* data, long count)
+    {
+        const long chunk = int.MaxValue / 2;
+        for (long off = 0; off < count; off += chunk)
+            Check(MPI_Allreduce((void*)1, data + off, (int)Math.Min(chunk, count - off), typeFloat, opSum, commWorld), "MPI_Allreduce");
+    }
+
+    public static void AllReduceSum(double* data, int count) => Check(MPI_Allreduce((void*)1, data, count, typeDouble, opSum, commWorld), "MPI_Allreduce");
+
+    public static int AllReduceMax(int value)
+    {
+        int result;
+        Check(MPI_Allreduce(&value, &result, 1, typeInt, opMax, commWorld), "MPI_Allreduce");
+        return result;
+    }
+
+    public static void Broadcast(float* data, long count, int root)
+    {
+        const long chunk = int.MaxValue / 2;
+        for (long off = 0; off < count; off += chunk)
+            Check(MPI_Bcast(data + off, (int)Math.Min(chunk, count - off), typeFloat, root, commWorld), "MPI_Bcast");
+    }
+
+    public static void Shutdown() => MPI_Finalize();
+
+    private static void Check(int rc, string call)
+    {
+        if (rc != 0) throw new GptLabException($"{call} failed (MPI error {rc}): another rank has probably died");
+    }
+
+    [LibraryImport(Lib)] private static partial int MPI_Init(int* argc, byte*** argv);
+    [LibraryImport(Lib)] private static partial int MPI_Finalize();
+    [LibraryImport(Lib)] private static partial int MPI_Comm_rank(nint comm, int* rank);
+    [LibraryImport(Lib)] private static partial int MPI_Comm_size(nint comm, int* size);
+    [LibraryImport(Lib)] private static partial int MPI_Allreduce(void* send, void* recv, int count, nint type, nint op, nint comm);
+    [LibraryImport(Lib)] private static partial int MPI_Bcast(void* buffer, int count, nint type, int root, nint comm);
+}
