@@ -46,6 +46,7 @@ internal static class BenchCommand
             }
             var rss = p.GetValue(rssAt) is string at ? Ints(at).ToHashSet() : null;
             var r = Benchmark.Run(name, config, p.GetValue(vocab), p.GetValue(iters), p.GetValue(warmup), null, rss);
+            if (Distributed.MpiSync.Detect().Rank != 0) return 0;   // under mpirun rank 0 reports
             if (p.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(r, Json.Line));
@@ -59,6 +60,7 @@ internal static class BenchCommand
             table.AddRow("  forward", $"{r.ForwardMs:0.00}");
             table.AddRow("  backward + clip", $"{r.BackwardMs:0.00}");
             table.AddRow("  optimizer", $"{r.OptimizerMs:0.00}");
+            if (r.WorldSize > 1) table.AddRow("  allreduce", $"{r.SyncMs:0.00} ({r.WorldSize} ranks, {r.SyncMs / r.MsPerIter:P0} of the step)");
             table.AddRow("MFU", $"{r.Mfu * 100:0.0}% of {r.PeakFlops / 1e9:0} GFLOP/s (measured {r.Dtype} matmul)");
             table.AddRow("peak RSS", $"{r.PeakRssMb:0} MiB");
             table.AddRow("MKL shim", r.MklShim ? "loaded" : TorchRuntime.MklShimNote ?? "no");

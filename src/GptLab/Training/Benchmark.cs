@@ -23,6 +23,8 @@ internal sealed record BenchResult
     public double BackwardMs { get; init; }     // backward + gradient clipping, as the reference measures it
     public double OptimizerMs { get; init; }
     public double DataMs { get; init; }         // assembling the batch
+    public double SyncMs { get; init; }         // allreduce of the gradients (under mpirun)
+    public int WorldSize { get; init; } = 1;    // processes (tokens/s counts all of them)
     public double Mfu { get; init; }
     public double PeakFlops { get; init; }
     public double PeakRssMb { get; init; }
@@ -70,28 +72,31 @@ internal static class Benchmark
         try
         {
             var batches = new BatchSource(data, config.BatchSize, config.BlockSize, false, 1);
-            var step = new TrainingStep(model, optimizer, loss, vocab, config.GradClip);
+            var sync = Distributed.MpiSync.Detect();
+            sync.Broadcast(model.parameters().Select(p => (Tensor)p).ToList());
+            var step = new TrainingStep(model, optimizer, loss, vocab, config.GradClip, sync);
             var times = new List<StepTimings>();
             double last = 0;
             var rss = new List<RssPoint>();
             for (int it = 0; it < warmup + iters; it++)
             {
                 var t = new StepTimings();
-                last = step.Run(batches, config.GradientAccumulationSteps, config.LearningRate, out _, t);
+                last = step.Run(batches, Math.Max(1, config.GradientAccumulationSteps / sync.Size), config.LearningRate, out _, t);
                 if (it >= warmup) times.Add(t);
                 if (rssAt != null && rssAt.Contains(it + 1)) { GC.Collect(); rss.Add(new RssPoint(it + 1, Measure.RssMb())); }
             }
             List<double> Of(Func<StepTimings, double> f) => times.Select(f).ToList();
             double ms = Measure.Median(Of(t => t.TotalMs));
             double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
-            long tokens = (long)config.BatchSize * config.BlockSize;
+            long tokens = (long)config.BatchSize * config.BlockSize * sync.Size;
             return new BenchResult
             {
                 Preset = name, Dtype = IO.JsonEnum.Name(config.Dtype), Threads = config.EffectiveThreads, Iters = iters, BatchSize = config.BatchSize,
                 BlockSize = config.BlockSize, Parameters = model.NumParams(), MsPerIter = ms, TokensPerS = tokens / (ms / 1000),
                 ForwardMs = Measure.Median(Of(t => t.ForwardMs)), BackwardMs = Measure.Median(Of(t => t.BackwardMs)),
                 OptimizerMs = Measure.Median(Of(t => t.OptimizerMs)), DataMs = Measure.Median(Of(t => t.DataMs)),
-                Mfu = model.FlopsPerIter(tokens) / (ms / 1000) / peak, PeakFlops = peak, PeakRssMb = Measure.PeakRssMb(), FinalLoss = last,
+                SyncMs = Measure.Median(Of(t => t.SyncMs)), WorldSize = sync.Size,
+                Mfu = model.FlopsPerIter(tokens) / (ms / 1000) / (peak * sync.Size), PeakFlops = peak, PeakRssMb = Measure.PeakRssMb(), FinalLoss = last,
                 MklShim = TorchRuntime.MklShimLoaded, Rss = rssAt is null ? null : rss,
             };
         }

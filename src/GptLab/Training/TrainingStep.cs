@@ -13,7 +13,8 @@ internal sealed class StepTimings
     public double ForwardMs { get; set; }     // forward and loss
     public double BackwardMs { get; set; }    // backward and gradient clipping
     public double OptimizerMs { get; set; }   // the update and zeroing the gradients
-    public double TotalMs => DataMs + ForwardMs + BackwardMs + OptimizerMs;
+    public double SyncMs { get; set; }        // averaging gradients over ranks (MPI allreduce)
+    public double TotalMs => DataMs + ForwardMs + BackwardMs + OptimizerMs + SyncMs;
 }
 
 /// <summary>
@@ -55,7 +56,7 @@ internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions l
         {
             sync.AverageGradients(model.parameters().Where(p => p.grad is not null).Select(p => p.grad!).ToList());
             total = total! * 0 + sync.Sum([total!.item<float>()])[0] / sync.Size;
-            if (timings is not null) timings.BackwardMs += Lap();
+            if (timings is not null) timings.SyncMs += Lap();
         }
         gradNorm = optimizer.ClipGradNorm(gradClip);
         if (timings is not null) timings.BackwardMs += Lap();
