@@ -13,6 +13,7 @@ public sealed record RunSummary
     public long Tokens { get; init; }
     public double? BestValNll { get; init; }
     public double? Perplexity => BestValNll is double v ? Math.Exp(v) : null;
+    public int WorldSize { get; init; } = 1;    // processes that trained it together (mpirun)
     public long? Parameters { get; init; }
     public double WallS { get; init; }
     public DateTime? Started { get; init; }
@@ -41,6 +42,7 @@ public sealed record RunSummary
             Steps = Math.Max(train?.Step ?? 0, evals.LastOrDefault()?.Step ?? 0),
             Tokens = Math.Max(train?.Tokens ?? 0, evals.LastOrDefault()?.Tokens ?? 0),
             BestValNll = evals.Count > 0 ? evals.Min(e => e.ValNll ?? e.ValLoss) : null,
+            WorldSize = train?.WorldSize ?? 1,
             Parameters = status?.Parameters,
             WallS = metrics.Count > 0 ? metrics.Max(m => m.WallS) : 0,
             Started = status?.Started ?? (File.Exists(run.ConfigPath) ? File.GetCreationTimeUtc(run.ConfigPath) : null),

@@ -34,10 +34,10 @@ internal static class RunsCommand
                 Console.WriteLine($"no runs under {p.GetValue(root)}");
                 return 0;
             }
-            var t = new Table().Border(TableBorder.Rounded).AddColumns("run", "status", "steps", "tokens", "best val NLL", "perplexity", "parameters", "wall", "started");
+            var t = new Table().Border(TableBorder.Rounded).AddColumns("run", "status", "steps", "tokens", "best val NLL", "perplexity", "parameters", "ranks", "wall", "started");
             foreach (var r in runs)
                 t.AddRow(Markup.Escape(r.Name), Color(r.Status), $"{r.Steps:N0}", $"{r.Tokens:N0}", r.BestValNll?.ToString("0.0000") ?? "–",
-                    r.Perplexity?.ToString("0.00") ?? "–", r.Parameters is long n ? $"{n / 1e6:0.00}M" : "–", $"{r.WallS:0} s",
+                    r.Perplexity?.ToString("0.00") ?? "–", r.Parameters is long n ? $"{n / 1e6:0.00}M" : "–", $"{r.WorldSize}", $"{r.WallS:0} s",
                     r.Started?.ToLocalTime().ToString("yyyy-MM-dd HH:mm") ?? "–");
             AnsiConsole.Write(t);
             return 0;

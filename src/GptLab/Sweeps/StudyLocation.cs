@@ -24,7 +24,8 @@ public sealed record StudyLocation(string Artifacts, string? Storage = null, str
             return new StudyLocation(folder);
         }
         if (study is null) throw new GptLabException("--storage postgresql://… needs --study NAME (several studies share one database)");
-        return new StudyLocation(artifacts ?? dir ?? throw new GptLabException("--storage postgresql://… needs --artifacts DIR, a folder every worker can reach"), storage, study);
+        // status and report need only the database; workers and new studies name the shared folder
+        return new StudyLocation(artifacts ?? dir ?? Path.Combine(".", study), storage, study);
     }
 
     public override string ToString() => IsPostgres ? $"{StudyUrl.Mask(Storage!)} study {Name}" : Artifacts;

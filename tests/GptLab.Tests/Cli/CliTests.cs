@@ -88,4 +88,22 @@ public class CliTests
         Assert.Equal("stopped", run.ReadStatus()!.State);
         Assert.True(CheckpointStore.ReadManifest(run.LastCheckpoint).Step >= 4);
     }
+
+    [Fact]
+    public void A_run_trained_on_relative_data_evaluates_from_any_folder()
+    {
+        using var dir = new TempDir();
+        using var elsewhere = new TempDir();
+        File.WriteAllText(dir["t.txt"], Tiny.ShakespeareText(8000));
+        Assert.Equal(0, GptLabProcess.Run(dir.Path, "prepare", "t.txt", "--out", "data/t").Exit);
+        var t = GptLabProcess.Run(dir.Path, ["train", "--data", "data/t", "--out", "runs/a", "--set", "max_iters=2", .. TinySets, "--samples", "0"]);
+        Assert.True(t.Exit == 0, t.Err);
+        var e = GptLabProcess.Run(elsewhere.Path, "eval", "--run", dir["runs/a"], "--json");
+        Assert.True(e.Exit == 0, e.Err);   // the relative path fails from here; the recorded absolute path is used
+        Assert.Contains("\"nll\"", e.Out);
+        Directory.Move(dir["data"], dir["moved"]);
+        var gone = GptLabProcess.Run(elsewhere.Path, "eval", "--run", dir["runs/a"]);
+        AssertOneLineError(gone, "pass --data DIR");
+        Assert.DoesNotContain("prepare", gone.Err);   // never advises re-preparing
+    }
 }
