@@ -31,10 +31,22 @@ internal static class InteropCommands
         var nHead = (new Option<int?>("--n-head") { Description = "attention heads, when there is no config.json" }).AtLeast(1);
         var tokenizerFrom = new Option<string?>("--tokenizer-from") { Description = "a prepared dataset whose tokenizer the model uses (default: GPT-2's for a GPT-2 vocabulary)" };
         var force = new Option<bool>("--force") { Description = "replace an existing checkpoint" };
-        var cmd = new Command("import", "Turn GPT-2-layout weights into a GptLab checkpoint (sample, eval, or fine-tune with --set init_from=DIR).") { source, outDir, nHead, tokenizerFrom, force };
+        var meta = new Option<string?>("--meta") { Description = "nanoGPT ckpt.pt: the dataset's meta.pkl (char vocabulary)" };
+        var cmd = new Command("import", "Turn GPT-2-layout weights or a nanoGPT ckpt.pt into a GptLab checkpoint (sample, eval, or fine-tune with --set init_from=DIR).")
+        {
+            source, outDir, nHead, tokenizerFrom, force, meta,
+        };
         cmd.SetAction(p =>
         {
             TorchRuntime.Initialize();
+            string src = p.GetValue(source)!;
+            if (src.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || src.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || src.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
+            {
+                var n = NanoGptImport.Import(src, p.GetValue(outDir)!, p.GetValue(meta), p.GetValue(force));
+                AnsiConsole.MarkupLineInterpolated(
+                    $"[green]wrote[/] {p.GetValue(outDir)}: nanoGPT model at iteration {n.Step:N0} (best val loss {n.BestValLoss:0.0000}): {n.Model.NLayer} layers, {n.Model.NHead} heads, {n.Model.NEmbd} wide, context {n.Model.BlockSize}, vocab {n.Model.VocabSize:N0}, {n.Tokenizer} tokenizer");
+                return 0;
+            }
             var m = Gpt2Interop.Import(p.GetValue(source)!, p.GetValue(outDir)!, p.GetValue(nHead), p.GetValue(tokenizerFrom), p.GetValue(force));
             AnsiConsole.MarkupLineInterpolated(
                 $"[green]wrote[/] {p.GetValue(outDir)}: {m.Model.NLayer} layers, {m.Model.NHead} heads, {m.Model.NEmbd} wide, context {m.Model.BlockSize}, vocab {m.Model.VocabSize:N0}, {m.Model.Activation}");

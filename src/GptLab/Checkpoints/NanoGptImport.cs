@@ -1,0 +1,102 @@
+using System.Collections;
+using GptLab.IO;
+using GptLab.Model;
+using GptLab.Tokenizers;
+using GptLab.Training;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace GptLab.Checkpoints;
+
+/// <summary>What an import of a nanoGPT checkpoint found.</summary>
+public sealed record NanoGptImported(GptConfig Model, int Step, double BestValLoss, string Tokenizer);
+
+/// <summary>
+/// Reads a checkpoint saved by nanoGPT's train.py (<c>ckpt.pt</c>: the dict with <c>model</c>, <c>model_args</c>,
+/// <c>iter_num</c>, <c>best_val_loss</c>, <c>config</c>, <c>optimizer</c>) into a GptLab checkpoint. The pickle is
+/// read by TorchSharp.PyBridge; weights keep nanoGPT's names and Linear layout (GptLab's own), without the
+/// <c>_orig_mod.</c> prefix torch.compile leaves. The tokenizer comes from nanoGPT's <c>meta.pkl</c> (char models) or
+/// is GPT-2's for a GPT-2 vocabulary. The optimizer state is not imported: nanoGPT's AdamW keeps it per parameter
+/// index of its own two groups, and GptLab's optimizer starts fresh when it fine-tunes (<c>init_from</c>).
+/// </summary>
+public static class NanoGptImport
+{
+    public static NanoGptImported Import(string ckptPath, string outDir, string? metaPath, bool force)
+    {
+        if (!File.Exists(ckptPath)) throw new GptLabException($"{ckptPath}: no such checkpoint");
+        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !force)
+            throw new GptLabException($"{outDir} already exists — pass --force to replace it");
+        Hashtable top;
+        try
+        {
+            using var f = File.OpenRead(ckptPath);
+            top = PyTorchUnpickler.UnpickleStateDict(f);
+        }
+        catch (Exception e) when (e is not GptLabException)
+        {
+            throw new GptLabException($"{ckptPath} is not a PyTorch checkpoint this reader understands ({e.Message.Split('\n')[0]})");
+        }
+        var state = top["model"] as Hashtable ?? throw new GptLabException($"{ckptPath} has no 'model' state dict — is it a nanoGPT train.py checkpoint?");
+        var args = top["model_args"] as Hashtable ?? throw new GptLabException($"{ckptPath} has no 'model_args'");
+        int Int(string k) => Convert.ToInt32(args[k] ?? throw new GptLabException($"{ckptPath}: model_args has no '{k}'"));
+        var weights = new Dictionary<string, Tensor>();
+        foreach (DictionaryEntry e in state)
+        {
+            string name = ((string)e.Key).Replace("_orig_mod.", "", StringComparison.Ordinal);
+            if (e.Value is Tensor t) weights[name] = t;
+        }
+        int vocab = Int("vocab_size");
+        var config = new GptConfig
+        {
+            NLayer = Int("n_layer"), NHead = Int("n_head"), NEmbd = Int("n_embd"), BlockSize = Int("block_size"), VocabSize = vocab,
+            Bias = args["bias"] is bool b ? b : weights.ContainsKey("transformer.ln_f.bias"), Dropout = 0,
+            PosEmbedding = PosEmbedding.Learned, Activation = Activation.Gelu,
+        };
+        ITokenizer tokenizer = metaPath is not null ? CharTokenizerFromMeta(metaPath)
+            : vocab is 50257 or 50304 ? new Gpt2Tokenizer()
+            : throw new GptLabException($"the model has a {vocab:N0}-token vocabulary: give --meta data/<dataset>/meta.pkl (nanoGPT's char vocabulary)");
+        if (tokenizer.VocabSize > vocab) throw new GptLabException($"meta.pkl has {tokenizer.VocabSize} characters but the model {vocab} — is it the right dataset?");
+        using var model = new Gpt(config);
+        using (no_grad())
+            foreach (var (name, p) in model.named_parameters())
+            {
+                if (!weights.TryGetValue(name, out var w)) throw new GptLabException($"{ckptPath} has no '{name}' — not a nanoGPT GPT of this shape");
+                if (!w.shape.SequenceEqual(p.shape)) throw new GptLabException($"'{name}' is {string.Join("×", w.shape)} in {ckptPath}, {string.Join("×", p.shape)} in the model");
+                p.copy_(w.to(p.dtype));
+            }
+        int step = top["iter_num"] is { } it ? Convert.ToInt32(it) : 0;
+        double best = top["best_val_loss"] switch { Tensor t => t.to(ScalarType.Float64).item<double>(), null => double.PositiveInfinity, var v => Convert.ToDouble(v) };
+        string tokDir = Directory.CreateTempSubdirectory("gptlab-import-").FullName;
+        try
+        {
+            tokenizer.Save(tokDir);
+            var train = new TrainConfig
+            {
+                NLayer = config.NLayer, NHead = config.NHead, NEmbd = config.NEmbd, BlockSize = config.BlockSize, Bias = config.Bias,
+                PadVocab = vocab != tokenizer.VocabSize, Dataset = "", MaxIters = step,
+            };
+            var manifest = new CheckpointManifest
+            {
+                Step = step, BestValLoss = best, Model = config, Train = train, TokenizerKind = tokenizer.Kind, DataVocabSize = tokenizer.VocabSize,
+                DataFingerprint = "nanogpt-import", CreatedUtc = DateTime.UtcNow,
+            };
+            if (Directory.Exists(outDir) && force) AtomicDirectory.TryDelete(outDir);
+            CheckpointStore.Save(outDir, model, null, manifest, tokDir);
+        }
+        finally { AtomicDirectory.TryDelete(tokDir); }
+        foreach (var w in weights.Values) w.Dispose();
+        return new NanoGptImported(config, step, best, tokenizer.Kind);
+    }
+
+    /// <summary>nanoGPT's meta.pkl: {"vocab_size", "itos": {id: char}, "stoi"}.</summary>
+    private static CharTokenizer CharTokenizerFromMeta(string metaPath)
+    {
+        if (!File.Exists(metaPath)) throw new GptLabException($"{metaPath}: no such meta.pkl");
+        object? meta;
+        try { meta = new Razorvine.Pickle.Unpickler().load(File.OpenRead(metaPath)); }
+        catch (Exception e) { throw new GptLabException($"{metaPath} is not a nanoGPT meta.pkl ({e.Message.Split('\n')[0]})"); }
+        var itos = (meta as Hashtable)?["itos"] as Hashtable ?? throw new GptLabException($"{metaPath} has no 'itos' table");
+        var chars = itos.Cast<DictionaryEntry>().OrderBy(e => Convert.ToInt32(e.Key)).Select(e => char.ConvertToUtf32((string)e.Value!, 0)).ToList();
+        return new CharTokenizer(chars, withEos: false);
+    }
+}
