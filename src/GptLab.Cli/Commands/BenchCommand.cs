@@ -12,8 +12,8 @@ internal static class BenchCommand
     public static Command Create()
     {
         var preset = new Option<string>("--preset") { Description = "a = 4L/4H/128, block 64, batch 12; b = 6L/6H/384, block 256, batch 12; or any preset", DefaultValueFactory = _ => "a" };
-        var dtype = new Option<string>("--dtype") { Description = "float32 | bfloat16", DefaultValueFactory = _ => "float32" };
-        dtype.AcceptOnlyFromAmong("float32", "bfloat16");
+        var dtype = new Option<string>("--dtype") { Description = "float32 | bfloat16 | float16", DefaultValueFactory = _ => "float32" };
+        dtype.AcceptOnlyFromAmong("float32", "bfloat16", "float16");
         var iters = (new Option<int>("--iters") { Description = "timed iterations", DefaultValueFactory = _ => 30 }).AtLeast(1);
         var warmup = (new Option<int>("--warmup") { Description = "untimed iterations first", DefaultValueFactory = _ => 5 }).AtLeast(0);
         var threads = (new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" }).AtLeast(1);

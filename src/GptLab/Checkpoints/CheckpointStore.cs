@@ -29,6 +29,8 @@ public sealed record CheckpointManifest
     public long BatchEpoch { get; init; }
     public long OptimizerStep { get; init; }
     public string TorchRngState { get; init; } = "";  // base64 of the default generator's state (dropout)
+    public double? LossScale { get; init; }           // float16: the dynamic loss scale and its growth tracker
+    public int ScaleGrowthTracker { get; init; }
     public DateTime CreatedUtc { get; init; }
 }
 

@@ -49,7 +49,7 @@ internal static class Benchmark
         TorchRuntime.Initialize(config.EffectiveThreads);
         random.manual_seed(config.Seed);
         using var model = new Gpt(config.ToGptConfig(vocab));
-        if (config.Dtype == Precision.BFloat16) model.Autocast = ScalarType.BFloat16;
+        model.Autocast = config.Dtype.Autocast();
         model.train();
         using var optimizer = new Optimizer(model, config);
         var loss = config.LossOptions;
@@ -74,7 +74,7 @@ internal static class Benchmark
             var batches = new BatchSource(data, config.BatchSize, config.BlockSize, false, 1);
             var sync = Distributed.MpiSync.Detect();
             sync.Broadcast(model.parameters().Select(p => (Tensor)p).ToList());
-            var step = new TrainingStep(model, optimizer, loss, vocab, config.GradClip, sync);
+            var step = new TrainingStep(model, optimizer, loss, vocab, config.GradClip, sync, config.Dtype == Precision.Float16 ? new LossScaler() : null);
             var times = new List<StepTimings>();
             double last = 0;
             var rss = new List<RssPoint>();
@@ -87,7 +87,7 @@ internal static class Benchmark
             }
             List<double> Of(Func<StepTimings, double> f) => times.Select(f).ToList();
             double ms = Measure.Median(Of(t => t.TotalMs));
-            double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
+            double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype.PeakDtype());
             long tokens = (long)config.BatchSize * config.BlockSize * sync.Size;
             return new BenchResult
             {

@@ -25,6 +25,7 @@ internal sealed class Trainer : IDisposable
     private readonly BatchSource trainBatches;
     private readonly LossOptions loss;
     private readonly TrainingStep trainingStep;
+    private readonly LossScaler? scaler;
     private readonly int maxIters;
     private int step;
     private long tokensSeen;
@@ -55,11 +56,12 @@ internal sealed class Trainer : IDisposable
 
         random.manual_seed(config.Seed);
         model = new Gpt(config.ToGptConfig(data.Tokenizer.VocabSize));
-        if (config.Dtype == Precision.BFloat16) model.Autocast = ScalarType.BFloat16;
+        model.Autocast = config.Dtype.Autocast();
         if (resumeFrom == null && config.InitFrom.CheckpointDir is string from)
             CheckpointStore.LoadWeights(model, Path.Combine(from, CheckpointStore.ModelFile));   // fine-tune
         optimizer = new Optimizer(model, config);
-        trainingStep = new TrainingStep(model, optimizer, loss, data.Tokenizer.VocabSize, config.GradClip, this.sync);
+        scaler = config.Dtype == Precision.Float16 ? new LossScaler() : null;
+        trainingStep = new TrainingStep(model, optimizer, loss, data.Tokenizer.VocabSize, config.GradClip, this.sync, scaler);
         trainBatches = new BatchSource(data.Train, config.BatchSize, config.BlockSize, config.Batching == Batching.Sequential, (ulong)config.Seed * 2654435761UL + 1);
         maxIters = config.Epochs > 0
             ? (int)Math.Ceiling(config.Epochs * trainBatches.ChunksPerEpoch / ((double)config.BatchSize * config.GradientAccumulationSteps))
@@ -92,6 +94,11 @@ internal sealed class Trainer : IDisposable
             using var s = tensor(Convert.FromBase64String(m.TorchRngState), ScalarType.Byte);
             random.set_rng_state(s);
         }
+        if (scaler is not null && m.LossScale is double scale)
+        {
+            scaler.Scale = scale;
+            scaler.GrowthTracker = m.ScaleGrowthTracker;
+        }
         step = m.Step;
         tokensSeen = m.TokensSeen;
         bestValLoss = m.BestValLoss;
@@ -102,7 +109,7 @@ internal sealed class Trainer : IDisposable
     public TrainResult Run(IReadOnlyList<ITrainingObserver> observers, CancellationToken stop = default)
     {
         var wall = Stopwatch.StartNew();
-        double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype.PeakDtype());
         var g = optimizer.Groups;
         foreach (var o in observers)
             o.OnStart(new TrainingStart(model.NumParams(), step, maxIters, config.TokensPerIter, config.EffectiveThreads, IO.JsonEnum.Name(config.Dtype), peak,
@@ -236,6 +243,7 @@ internal sealed class Trainer : IDisposable
             Model = model.Config, Train = config, TokenizerKind = data.Tokenizer.Kind, DataVocabSize = data.Tokenizer.VocabSize,
             DataFingerprint = data.Meta.Fingerprint, DatasetPath = Path.GetFullPath(data.Directory), BatchRng = batch.Rng, BatchPosition = batch.Position, BatchEpoch = batch.Epoch,
             OptimizerStep = optimizer.Step, TorchRngState = Convert.ToBase64String(rng.bytes), CreatedUtc = DateTime.UtcNow,
+            LossScale = scaler?.Scale, ScaleGrowthTracker = scaler?.GrowthTracker ?? 0,
         };
         CheckpointStore.Save(dir, model, optimizer, manifest, data.Directory);
         if (kind == "last") lastSavedStep = step;

@@ -21,7 +21,8 @@ internal sealed class StepTimings
 /// One optimizer step, as nanoGPT's loop body: gradient_accumulation_steps micro-batches of forward, loss / accum and
 /// backward, then clipping and the update. The trainer and the benchmark run exactly this code.
 /// </summary>
-internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions loss, int realVocab, double gradClip, Distributed.IGradientSync? sync = null)
+internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions loss, int realVocab, double gradClip,
+    Distributed.IGradientSync? sync = null, LossScaler? scaler = null)
 {
     private readonly Distributed.IGradientSync sync = sync ?? Distributed.SingleProcess.Instance;
 
@@ -48,7 +49,7 @@ internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions l
             if (timings is not null) timings.DataMs += Lap();
             var l = LossFunctions.Compute(Logits(model.forward(x), loss.Kind, realVocab), y, loss) / accum;
             if (timings is not null) timings.ForwardMs += Lap();
-            l.backward();
+            (scaler is null ? l : scaler.ScaleLoss(l)).backward();
             total = total is null ? l.detach() : total + l.detach();
             if (timings is not null) timings.BackwardMs += Lap();
         }
@@ -58,6 +59,15 @@ internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions l
             total = total! * 0 + sync.Sum([total!.item<float>()])[0] / sync.Size;
             if (timings is not null) timings.SyncMs += Lap();
         }
+        if (scaler is not null && !scaler.Unscale(model.parameters().Where(p => p.grad is not null).Select(p => p.grad!).ToList()))
+        {
+            // float16 overflow: skip the update, halve the scale (GradScaler)
+            optimizer.ZeroGrad();
+            scaler.Update(overflow: true);
+            gradNorm = double.NaN;
+            return total!.item<float>();
+        }
+        scaler?.Update(overflow: false);
         gradNorm = optimizer.ClipGradNorm(gradClip);
         if (timings is not null) timings.BackwardMs += Lap();
         optimizer.Apply(lr);
