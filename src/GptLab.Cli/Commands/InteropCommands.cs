@@ -32,9 +32,10 @@ internal static class InteropCommands
         var tokenizerFrom = new Option<string?>("--tokenizer-from") { Description = "a prepared dataset whose tokenizer the model uses (default: GPT-2's for a GPT-2 vocabulary)" };
         var force = new Option<bool>("--force") { Description = "replace an existing checkpoint" };
         var meta = new Option<string?>("--meta") { Description = "nanoGPT ckpt.pt: the dataset's meta.pkl (char vocabulary)" };
+        var dataOut = new Option<string?>("--data-out") { Description = "nanoGPT ckpt.pt: also import train.bin/val.bin beside meta.pkl as a dataset here (default data/<that folder's name> when they exist)" };
         var cmd = new Command("import", "Turn GPT-2-layout weights or a nanoGPT ckpt.pt into a GptLab checkpoint (sample, eval, or fine-tune with --set init_from=DIR).")
         {
-            source, outDir, nHead, tokenizerFrom, force, meta,
+            source, outDir, nHead, tokenizerFrom, force, meta, dataOut,
         };
         cmd.SetAction(p =>
         {
@@ -42,9 +43,13 @@ internal static class InteropCommands
             string src = p.GetValue(source)!;
             if (src.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || src.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || src.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
             {
-                var n = NanoGptImport.Import(src, p.GetValue(outDir)!, p.GetValue(meta), p.GetValue(force));
+                string? metaPath = p.GetValue(meta);
+                string? dataDir = p.GetValue(dataOut);
+                if (dataDir is null && metaPath is not null && File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(metaPath))!, "train.bin")))
+                    dataDir = Path.Combine("data", Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(metaPath))!));
+                var n = NanoGptImport.Import(src, p.GetValue(outDir)!, metaPath, p.GetValue(force), dataDir);
                 AnsiConsole.MarkupLineInterpolated(
-                    $"[green]wrote[/] {p.GetValue(outDir)}: nanoGPT model at iteration {n.Step:N0} (best val loss {n.BestValLoss:0.0000}): {n.Model.NLayer} layers, {n.Model.NHead} heads, {n.Model.NEmbd} wide, context {n.Model.BlockSize}, vocab {n.Model.VocabSize:N0}, {n.Tokenizer} tokenizer");
+                    $"[green]wrote[/] {p.GetValue(outDir)}: nanoGPT model at iteration {n.Step:N0} (best val loss {n.BestValLoss:0.0000}): {n.Model.NLayer} layers, {n.Model.NHead} heads, {n.Model.NEmbd} wide, context {n.Model.BlockSize}, vocab {n.Model.VocabSize:N0}, {n.Tokenizer} tokenizer{(n.Dataset is string d ? $"; dataset {d}" : "")}");
                 return 0;
             }
             var m = Gpt2Interop.Import(p.GetValue(source)!, p.GetValue(outDir)!, p.GetValue(nHead), p.GetValue(tokenizerFrom), p.GetValue(force));

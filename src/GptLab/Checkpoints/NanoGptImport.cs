@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace GptLab.Checkpoints;
 
 /// <summary>What an import of a nanoGPT checkpoint found.</summary>
-public sealed record NanoGptImported(GptConfig Model, int Step, double BestValLoss, string Tokenizer);
+public sealed record NanoGptImported(GptConfig Model, int Step, double BestValLoss, string Tokenizer, string? Dataset = null);
 
 /// <summary>
 /// Reads a checkpoint saved by nanoGPT's train.py (<c>ckpt.pt</c>: the dict with <c>model</c>, <c>model_args</c>,
@@ -21,7 +21,10 @@ public sealed record NanoGptImported(GptConfig Model, int Step, double BestValLo
 /// </summary>
 public static class NanoGptImport
 {
-    public static NanoGptImported Import(string ckptPath, string outDir, string? metaPath, bool force)
+    /// <summary>Imports the checkpoint; when <paramref name="dataOut"/> is given, nanoGPT's headerless
+    /// <c>train.bin</c>/<c>val.bin</c> beside <paramref name="metaPath"/> become a GptLab dataset there (read in place
+    /// as uint16, meta.json saying so), and the checkpoint points at it.</summary>
+    public static NanoGptImported Import(string ckptPath, string outDir, string? metaPath, bool force, string? dataOut = null)
     {
         if (!File.Exists(ckptPath)) throw new GptLabException($"{ckptPath}: no such checkpoint");
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !force)
@@ -52,6 +55,7 @@ public static class NanoGptImport
             Bias = args["bias"] is bool b ? b : weights.ContainsKey("transformer.ln_f.bias"), Dropout = 0,
             PosEmbedding = PosEmbedding.Learned, Activation = Activation.Gelu,
         };
+        if (dataOut is not null && metaPath is null) throw new GptLabException("importing nanoGPT's train.bin/val.bin needs --meta (the dataset's meta.pkl beside them)");
         ITokenizer tokenizer = metaPath is not null ? CharTokenizerFromMeta(metaPath)
             : vocab is 50257 or 50304 ? new Gpt2Tokenizer()
             : throw new GptLabException($"the model has a {vocab:N0}-token vocabulary: give --meta data/<dataset>/meta.pkl (nanoGPT's char vocabulary)");
@@ -66,6 +70,7 @@ public static class NanoGptImport
             }
         int step = top["iter_num"] is { } it ? Convert.ToInt32(it) : 0;
         double best = top["best_val_loss"] switch { Tensor t => t.to(ScalarType.Float64).item<double>(), null => double.PositiveInfinity, var v => Convert.ToDouble(v) };
+        var data = dataOut is null ? null : ImportData(Path.GetDirectoryName(Path.GetFullPath(metaPath!))!, dataOut, (CharTokenizer)tokenizer, force);
         string tokDir = Directory.CreateTempSubdirectory("gptlab-import-").FullName;
         try
         {
@@ -73,19 +78,64 @@ public static class NanoGptImport
             var train = new TrainConfig
             {
                 NLayer = config.NLayer, NHead = config.NHead, NEmbd = config.NEmbd, BlockSize = config.BlockSize, Bias = config.Bias,
-                PadVocab = vocab != tokenizer.VocabSize, Dataset = "", MaxIters = step,
+                PadVocab = vocab != tokenizer.VocabSize, Dataset = dataOut ?? "", MaxIters = step,
             };
             var manifest = new CheckpointManifest
             {
                 Step = step, BestValLoss = best, Model = config, Train = train, TokenizerKind = tokenizer.Kind, DataVocabSize = tokenizer.VocabSize,
-                DataFingerprint = "nanogpt-import", CreatedUtc = DateTime.UtcNow,
+                DataFingerprint = data?.Fingerprint ?? "nanogpt-import", DatasetPath = dataOut is null ? null : Path.GetFullPath(dataOut), CreatedUtc = DateTime.UtcNow,
             };
             if (Directory.Exists(outDir) && force) AtomicDirectory.TryDelete(outDir);
             CheckpointStore.Save(outDir, model, null, manifest, tokDir);
         }
         finally { AtomicDirectory.TryDelete(tokDir); }
         foreach (var w in weights.Values) w.Dispose();
-        return new NanoGptImported(config, step, best, tokenizer.Kind);
+        return new NanoGptImported(config, step, best, tokenizer.Kind, dataOut);
+    }
+
+    /// <summary>nanoGPT's dataset folder (headerless uint16 train.bin, val.bin) as a GptLab dataset, all or nothing.</summary>
+    private static Data.DatasetMeta ImportData(string nanoDir, string dataOut, CharTokenizer tokenizer, bool force)
+    {
+        string train = Path.Combine(nanoDir, "train.bin"), val = Path.Combine(nanoDir, "val.bin");
+        if (!File.Exists(train) || !File.Exists(val)) throw new GptLabException($"{nanoDir} has no train.bin and val.bin to import");
+        if (Directory.Exists(dataOut) && Directory.EnumerateFileSystemEntries(dataOut).Any() && !force)
+            throw new GptLabException($"{dataOut} already holds a dataset — pass --force to replace it, or --data-out another folder");
+        long Tokens(string f)
+        {
+            long bytes = new FileInfo(f).Length;
+            return bytes % 2 == 0 ? bytes / 2 : throw new GptLabException($"{f} has an odd number of bytes ({bytes:N0}): not nanoGPT's uint16 tokens");
+        }
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        foreach (var f in new[] { train, val })
+        {
+            var b = File.ReadAllBytes(f);
+            sha.TransformBlock(b, 0, b.Length, null, 0);
+        }
+        sha.TransformFinalBlock([], 0, 0);
+        var meta = new Data.DatasetMeta
+        {
+            Name = Path.GetFileName(nanoDir), Header = false,
+            Tokenizer = new Data.DatasetMeta.TokenizerInfo { Kind = "char", VocabSize = tokenizer.VocabSize },
+            Train = new Data.DatasetMeta.SplitInfo { Tokens = Tokens(train), Documents = 1, Chars = Tokens(train), Bytes = Tokens(train) },
+            Val = new Data.DatasetMeta.SplitInfo { Tokens = Tokens(val), Documents = 1, Chars = Tokens(val), Bytes = Tokens(val) },
+            Source = new Data.DatasetMeta.SourceInfo { Description = $"nanoGPT dataset {Path.GetFullPath(nanoDir)}", Bytes = new FileInfo(train).Length + new FileInfo(val).Length, Sha256 = Convert.ToHexStringLower(sha.Hash!) },
+            Options = new() { ["imported_from"] = "nanogpt" }, CreatedUtc = DateTime.UtcNow,
+        };
+        string staging = AtomicDirectory.CreateStaging(dataOut);
+        try
+        {
+            File.Copy(train, Path.Combine(staging, "train.bin"));
+            File.Copy(val, Path.Combine(staging, "val.bin"));
+            tokenizer.Save(staging);
+            Json.Write(Path.Combine(staging, Data.DatasetMeta.FileName), meta);
+            AtomicDirectory.Commit(staging, dataOut);
+        }
+        catch
+        {
+            AtomicDirectory.TryDelete(staging);
+            throw;
+        }
+        return meta;
     }
 
     /// <summary>nanoGPT's meta.pkl: {"vocab_size", "itos": {id: char}, "stoi"}.</summary>

@@ -50,4 +50,20 @@ public class NanoGptImportTests
         var noMeta = GptLabProcess.Run(dir.Path, "import", Fixture("ckpt.pt"), "--out", "ck2");
         Assert.Contains("--meta", noMeta.Err);
     }
+
+    [Fact]
+    public void Its_dataset_imports_too_and_evaluates_to_nanoGPTs_val_loss_then_fine_tunes()
+    {
+        using var dir = new TempDir();
+        var r = GptLabProcess.Run(dir.Path, "import", Fixture("ckpt.pt"), "--meta", Fixture("meta.pkl"), "--out", "ck", "--data-out", "data/sc");
+        Assert.True(r.Exit == 0, r.Err);
+        var eval = GptLabProcess.Run(dir.Path, "eval", "--checkpoint", "ck", "--json");   // the checkpoint knows its data
+        Assert.True(eval.Exit == 0, eval.Err);
+        double nll = JsonDocument.Parse(eval.Out).RootElement.GetProperty("nll").GetDouble();
+        double expected = JsonDocument.Parse(File.ReadAllText(Fixture("logits.json"))).RootElement.GetProperty("val_nll").GetDouble();
+        Assert.Equal(expected, nll, 4);
+        var tune = GptLabProcess.Run(dir.Path, "train", "--data", "data/sc", "--out", "runs/ft", "--set", "init_from=ck", "--set", "max_iters=2",
+            "--set", "eval_iters=1", "--set", "batch_size=2", "--set", "sample_tokens=0", "--set", "peak_flops=1e11", "--samples", "0");
+        Assert.True(tune.Exit == 0, tune.Err);
+    }
 }

@@ -23,6 +23,11 @@ itos = {i: ch for i, ch in enumerate(chars)}
 with open(os.path.join(OUT, "meta.pkl"), "wb") as f:
     pickle.dump({"vocab_size": len(chars), "itos": itos, "stoi": stoi}, f)
 data = torch.tensor([stoi[c] for c in text[:20000]], dtype=torch.long)
+# nanoGPT's prepare.py layout: headerless uint16, the first 90% train, the rest val
+import numpy as np  # noqa: E402
+ids = np.array(data.tolist(), dtype=np.uint16)
+ids[:18000].tofile(os.path.join(OUT, "train.bin"))
+ids[18000:].tofile(os.path.join(OUT, "val.bin"))
 
 torch.manual_seed(1337)
 model_args = dict(n_layer=2, n_head=2, n_embd=16, block_size=16, bias=False, vocab_size=len(chars), dropout=0.0)
@@ -56,6 +61,16 @@ with torch.no_grad():
         h = block(h)
     logits = model.lm_head(model.transformer.ln_f(h))
     greedy = model.generate(idx, 50, temperature=1.0, top_k=1)[0, t:].tolist()   # sample.py's loop, top-1
-json.dump({"input": idx[0].tolist(), "logits": logits[0].tolist(), "iter_num": 20, "best_val_loss": float(loss), "greedy": greedy},
+    # the whole val split, non-overlapping windows of block_size, every target once (as `gptlab eval`)
+    val = torch.tensor(ids[18000:].astype("int64"))
+    total, count, T = 0.0, 0, model_args["block_size"]
+    for start in range(0, len(val) - 1, T):
+        n = min(T, len(val) - 1 - start)
+        x, y = val[start:start + n][None], val[start + 1:start + n + 1][None]
+        _, l = model(x, y)
+        total += float(l) * n
+        count += n
+    val_nll = total / count
+json.dump({"input": idx[0].tolist(), "logits": logits[0].tolist(), "iter_num": 20, "best_val_loss": float(loss), "greedy": greedy, "val_nll": val_nll},
           open(os.path.join(OUT, "logits.json"), "w"))
 print("wrote", OUT)
