@@ -19,6 +19,16 @@ internal static class TorchRuntime
     /// <summary>Why the shim is not loaded, or null when it is.</summary>
     public static string? MklShimNote { get; private set; }
 
+    /// <summary>The device a config names; cuda on a build whose libtorch has no CUDA is a one-line error.</summary>
+    public static TorchSharp.torch.Device Device(string spec)
+    {
+        if (spec == "cpu") return TorchSharp.torch.CPU;
+        if (!TorchSharp.torch.cuda.is_available())
+            throw new GptLabException($"device '{spec}': this GptLab is built with the CPU libtorch (libtorch-cpu-linux-x64), which has no CUDA — "
+                + "build it with -p:LibTorchPackage=libtorch-cuda-12.8-linux-x64 on a machine with NVIDIA drivers (README: GPU build), or set device=cpu");
+        return new TorchSharp.torch.Device(spec);
+    }
+
     public static void Initialize(int? threads = null)
     {
         lock (Gate)

@@ -73,7 +73,7 @@ public static class Evaluator
                     shard.CopyTo(items[i].Start, buf.AsSpan(0, len + 1));
                     for (int t = 0; t <= len; t++) ids[i * (len + 1) + t] = buf[t];
                 }
-                var x = tensor(ids, [items.Length, len + 1]);
+                var x = tensor(ids, [items.Length, len + 1], device: model.Device);
                 var logits = model.forward(x.narrow(1, 0, len));                          // (b, len, V)
                 logits = LossFunctions.RealVocab(logits, tokenizer.VocabSize);
                 var y = x.narrow(1, 1, len);

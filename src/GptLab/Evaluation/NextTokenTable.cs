@@ -30,7 +30,7 @@ public static class NextTokenTable
         model.eval();
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var logits = model.forward(tensor(window.Select(i => (long)i).ToArray(), [1, window.Length]))[0];   // (T, V)
+        var logits = model.forward(tensor(window.Select(i => (long)i).ToArray(), [1, window.Length], device: model.Device))[0];   // (T, V)
         logits = Losses.LossFunctions.RealVocab(logits, tokenizer.VocabSize);
         var probs = nn.functional.softmax(logits, 1);
         var (values, indices) = probs.topk(Math.Min(top, tokenizer.VocabSize), 1);

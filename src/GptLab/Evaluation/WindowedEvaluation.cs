@@ -29,13 +29,13 @@ public static class WindowedEvaluator
         double sum = 0;
         try
         {
-            using var first = tensor(Column(0), [rows, 1]);
+            using var first = tensor(Column(0), [rows, 1], device: model.Device);
             using var context = new ContextWindow(model, first, window, useCache: true, keep);
             for (long j = 1; j < length; j++)
             {
                 using var scope = NewDisposeScope();
                 var logits = LossFunctions.RealVocab(context.Logits().unsqueeze(1), realVocab).squeeze(1);   // (rows, V)
-                var target = tensor(Column(j));
+                var target = tensor(Column(j), device: model.Device);
                 sum += LossFunctions.TokenNll(logits, target).sum().item<float>();
                 context.Push(target);
             }

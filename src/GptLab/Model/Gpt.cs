@@ -28,6 +28,9 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
 
     public GptConfig Config { get; }
 
+    /// <summary>Where the weights are; the inputs of a forward must be there too.</summary>
+    public Device Device => transformer.wte.weight!.device;
+
     /// <summary>When set (bfloat16), matmuls and attention run in that dtype on fp32 master weights — mixed
     /// precision written by hand, since TorchSharp has no autocast.</summary>
     public ScalarType? Autocast

@@ -38,7 +38,7 @@ public static class Sampler
         var done = new bool[rows];
         try
         {
-            using var start = tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length]).repeat(rows, 1);
+            using var start = tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length], device: model.Device).repeat(rows, 1);
             using var context = new ContextWindow(model, start, o.Window, o.UseCache, o.Keep);
             for (int step = 0; step < o.MaxNewTokens && !done.All(d => d); step++)
             {
@@ -80,7 +80,7 @@ public static class Sampler
         using var scope = NewDisposeScope();
         var l = logits.to(ScalarType.Float32);
         if (o.VocabLimit > 0 && o.VocabLimit < l.shape[1])
-            l = l.index_fill(1, arange(o.VocabLimit, l.shape[1], dtype: ScalarType.Int64), double.NegativeInfinity);
+            l = l.index_fill(1, arange(o.VocabLimit, l.shape[1], dtype: ScalarType.Int64, device: l.device), double.NegativeInfinity);
         if (o.Temperature <= 0) return l.argmax(1).MoveToOuterDisposeScope();
         l = l / o.Temperature;
         l = Filter(l, o.TopK, o.TopP);

@@ -6,19 +6,20 @@ namespace GptLab.Training;
 /// <summary>The matmul throughput of this machine, measured once per process and dtype: MFU's denominator.</summary>
 internal static class PeakFlops
 {
-    private static readonly Dictionary<(ScalarType, int), double> Cache = [];
+    private static readonly Dictionary<(ScalarType, int, string), double> Cache = [];
 
     /// <summary>Best FLOP/s of an n×n×n matmul over a few repetitions.</summary>
-    public static double Measure(ScalarType dtype, int n = 2048, int reps = 8)
+    public static double Measure(ScalarType dtype, Device? device = null, int n = 2048, int reps = 8)
     {
-        var key = (dtype, get_num_threads());
+        device ??= CPU;
+        var key = (dtype, get_num_threads(), device.ToString());
         lock (Cache)
         {
             if (Cache.TryGetValue(key, out double cached)) return cached;
             if (dtype == ScalarType.Float16) (n, reps) = (512, 2);   // CPUs without fp16 kernels: a 2048³ matmul takes minutes
             using var scope = NewDisposeScope();
-            var a = randn(n, n).to(dtype);
-            var b = randn(n, n).to(dtype);
+            var a = randn(n, n, device: device).to(dtype);
+            var b = randn(n, n, device: device).to(dtype);
             for (int w = 0; w < 3; w++) a.matmul(b).Dispose();   // warm-up: threads spun up, caches and pages touched
             double best = double.MaxValue;
             for (int i = 0; i < reps; i++)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 using GptLab.Checkpoints;
 using GptLab.Data;
@@ -55,7 +56,9 @@ internal sealed class Trainer : IDisposable
             throw new GptLabException($"config key 'block_size': {config.BlockSize} is larger than the validation data ({data.Val.Count:N0} tokens) — lower block_size or raise --val-fraction");
 
         random.manual_seed(config.Seed);
+        var device = TorchRuntime.Device(config.Device);
         model = new Gpt(config.ToGptConfig(data.Tokenizer.VocabSize));
+        if (device.type != DeviceType.CPU) model.to(device);
         model.Autocast = config.Dtype.Autocast();
         if (resumeFrom == null && config.InitFrom.CheckpointDir is string from)
             CheckpointStore.LoadWeights(model, Path.Combine(from, CheckpointStore.ModelFile));   // fine-tune
@@ -109,7 +112,7 @@ internal sealed class Trainer : IDisposable
     public TrainResult Run(IReadOnlyList<ITrainingObserver> observers, CancellationToken stop = default)
     {
         var wall = Stopwatch.StartNew();
-        double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype.PeakDtype());
+        double peak = config.PeakFlops > 0 ? config.PeakFlops : PeakFlops.Measure(config.Dtype.PeakDtype(), model.Device);
         var g = optimizer.Groups;
         foreach (var o in observers)
             o.OnStart(new TrainingStart(model.NumParams(), step, maxIters, config.TokensPerIter, config.EffectiveThreads, IO.JsonEnum.Name(config.Dtype), peak,
@@ -200,6 +203,7 @@ internal sealed class Trainer : IDisposable
                     using var scope = NewDisposeScope();
                     var (x, y) = batches.Next();
                     if (i % sync.Size != sync.Rank) continue;   // the ranks share the batches out, then sum
+                    (x, y) = (OnDevice(x), OnDevice(y));
                     var full = model.forward(x);
                     sum += LossFunctions.Compute(TrainingStep.Logits(full, loss.Kind, data.Tokenizer.VocabSize), y, loss).item<float>();
                     // the NLL that compares models is over the real vocabulary for every loss, cross-entropy included
@@ -222,6 +226,8 @@ internal sealed class Trainer : IDisposable
             model.train();
         }
     }
+
+    private Tensor OnDevice(Tensor t) => model.Device.type == DeviceType.CPU ? t : t.to(model.Device);
 
     private string SampleText(int atStep)
     {

@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 using GptLab.Data;
 using GptLab.Losses;
@@ -46,6 +47,7 @@ internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions l
             for (int r = 0; r < sync.Rank; r++) batches.Next();
             var (x, y) = batches.Next();
             for (int r = sync.Rank + 1; r < sync.Size; r++) batches.Next();
+            if (model.Device.type != DeviceType.CPU) (x, y) = (x.to(model.Device), y.to(model.Device));
             if (timings is not null) timings.DataMs += Lap();
             var l = LossFunctions.Compute(Logits(model.forward(x), loss.Kind, realVocab), y, loss) / accum;
             if (timings is not null) timings.ForwardMs += Lap();
