@@ -1,4 +1,3 @@
-using TorchSharp;
 using System.Diagnostics;
 using GptLab.Checkpoints;
 using GptLab.Data;
@@ -7,6 +6,7 @@ using GptLab.Model;
 using GptLab.Runs;
 using GptLab.Sampling;
 using GptLab.Tokenizers;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GptLab.Training;

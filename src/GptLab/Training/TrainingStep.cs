@@ -1,8 +1,8 @@
-using TorchSharp;
 using System.Diagnostics;
 using GptLab.Data;
 using GptLab.Losses;
 using GptLab.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GptLab.Training;
