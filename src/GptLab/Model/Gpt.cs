@@ -55,9 +55,10 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         if (cache is { Rolling: true } ? T > Config.BlockSize : start + T > Config.BlockSize)
             throw new GptLabException($"cannot forward a sequence of {start + T} tokens: block_size is {Config.BlockSize}");
         var x = transformer.Hidden(idx, start, cache);                              // (B, T, C)
-        var logits = transformer.Ctx.Linear(x, transformer.wte.weight!, null);      // (B, T, V), tied to wte
+        var logits = transformer.Ctx.Linear(x, transformer.wte.weight!, null).to(ScalarType.Float32);   // (B, T, V), tied to wte
+        if (Config.LogitSoftcap > 0) logits = Config.LogitSoftcap * (logits / Config.LogitSoftcap).tanh();   // (B, T, V) in (−c, c)
         cache?.Advance((int)T);
-        return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return logits.MoveToOuterDisposeScope();
     }
 
     /// <summary>Number of parameters; nanoGPT's non_embedding count subtracts the position embeddings.</summary>
@@ -74,7 +75,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         double residualStd = 0.02 / Math.Sqrt(2 * Config.NLayer);
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith("c_proj.weight")) nn.init.normal_(p, 0, residualStd);
+            if (name.EndsWith("c_proj.weight")) { if (Config.ZeroInitProj) nn.init.zeros_(p); else nn.init.normal_(p, 0, residualStd); }
             else if (name.EndsWith(".weight") && p.dim() == 2) nn.init.normal_(p, 0, 0.02);
             else if (name.Contains(".ln_") || name.Contains("ln_f")) { if (name.EndsWith(".weight")) nn.init.ones_(p); else nn.init.zeros_(p); }
             else if (name.EndsWith(".bias")) nn.init.zeros_(p);
@@ -137,7 +138,7 @@ internal sealed class Transformer : nn.Module
     public readonly Embedding wte;
     public readonly Embedding? wpe;
     private readonly ModuleList<Block> h;
-    private readonly LayerNorm ln_f;
+    private readonly nn.Module<Tensor, Tensor> ln_f;
     private readonly Rotary? rotary;
 
     public Transformer(GptConfig c) : base(nameof(Transformer))
@@ -148,7 +149,7 @@ internal sealed class Transformer : nn.Module
         else rotary = new Rotary(c.HeadSize, c.BlockSize, c.RopeTheta);
         dropout = c.Dropout;
         h = nn.ModuleList(Enumerable.Range(0, c.NLayer).Select(_ => new Block(c, Ctx, rotary)).ToArray());
-        ln_f = nn.LayerNorm(c.NEmbd, 1e-5, true, c.Bias);
+        ln_f = Norms.Create(c);
         RegisterComponents();
     }
 
@@ -172,16 +173,16 @@ internal sealed class Transformer : nn.Module
 
 internal sealed class Block : nn.Module
 {
-    private readonly LayerNorm ln_1;
+    private readonly nn.Module<Tensor, Tensor> ln_1;
     private readonly CausalSelfAttention attn;
-    private readonly LayerNorm ln_2;
+    private readonly nn.Module<Tensor, Tensor> ln_2;
     private readonly Mlp mlp;
 
     public Block(GptConfig c, ModelContext ctx, Rotary? rotary) : base(nameof(Block))
     {
-        ln_1 = nn.LayerNorm(c.NEmbd, 1e-5, true, c.Bias);
+        ln_1 = Norms.Create(c);
         attn = new CausalSelfAttention(c, ctx, rotary);
-        ln_2 = nn.LayerNorm(c.NEmbd, 1e-5, true, c.Bias);
+        ln_2 = Norms.Create(c);
         mlp = new Mlp(c, ctx);
         RegisterComponents();
     }
@@ -201,6 +202,7 @@ internal sealed class CausalSelfAttention : nn.Module
     private readonly double dropout;
     private readonly ModelContext ctx;
     private readonly Rotary? rotary;
+    private readonly bool qkNorm;
 
     public CausalSelfAttention(GptConfig c, ModelContext ctx, Rotary? rotary) : base(nameof(CausalSelfAttention))
     {
@@ -210,6 +212,7 @@ internal sealed class CausalSelfAttention : nn.Module
         dropout = c.Dropout;
         this.ctx = ctx;
         this.rotary = rotary;
+        qkNorm = c.QkNorm;
         RegisterComponents();
     }
 
@@ -220,6 +223,11 @@ internal sealed class CausalSelfAttention : nn.Module
         var q = qkv[0].view(B, T, nh, hs).transpose(1, 2);                          // (B, nh, T, hs)
         var k = qkv[1].view(B, T, nh, hs).transpose(1, 2);
         var v = qkv[2].view(B, T, nh, hs).transpose(1, 2);
+        if (qkNorm)
+        {
+            q = Norms.Rms(q);                                                          // each head's query and key to unit RMS
+            k = Norms.Rms(k);
+        }
         if (rotary is not null)
         {
             q = rotary.Apply(q, start);
@@ -257,7 +265,7 @@ internal sealed class Mlp : nn.Module<Tensor, Tensor>
     private readonly Linear c_proj;
     private readonly double dropout;
     private readonly ModelContext ctx;
-    private readonly bool tanh;
+    private readonly Activation activation;
 
     public Mlp(GptConfig c, ModelContext ctx) : base(nameof(Mlp))
     {
@@ -265,14 +273,19 @@ internal sealed class Mlp : nn.Module<Tensor, Tensor>
         c_proj = nn.Linear(4 * c.NEmbd, c.NEmbd, c.Bias);
         dropout = c.Dropout;
         this.ctx = ctx;
-        tanh = c.Activation == Activation.GeluTanh;
+        activation = c.Activation;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)                                       // (B, T, C)
     {
         var h = ctx.Linear(x, c_fc);
-        h = tanh ? h.gelu(GELU.Approximate.tanh) : F.gelu(h);
+        h = activation switch
+        {
+            Activation.GeluTanh => h.gelu(GELU.Approximate.tanh),
+            Activation.Relu2 => F.relu(h).square(),
+            _ => F.gelu(h),
+        };
         return ModelContext.Dropout(ctx.Linear(h, c_proj), dropout, training);
     }
 }

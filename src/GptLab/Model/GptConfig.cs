@@ -14,6 +14,11 @@ public sealed record GptConfig
     public double RopeTheta { get; init; } = 10000;   // rotary base
     public Activation Activation { get; init; } = Activation.Gelu; // gelu (exact, nanoGPT) | gelu_tanh (OpenAI GPT-2's "gelu_new")
 
+    public NormKind Norm { get; init; } = NormKind.LayerNorm; // layernorm (GPT-2) | rmsnorm
+    public bool QkNorm { get; init; }                 // RMS-normalize queries and keys per head before attention
+    public double LogitSoftcap { get; init; }         // logits → c·tanh(logits / c); 0 = off
+    public bool ZeroInitProj { get; init; }           // attention and MLP output projections start at zero
+
     public int HeadSize => NEmbd / NHead;
 
     public static int PadVocab(int vocab, int multiple = 64) => (vocab + multiple - 1) / multiple * multiple;

@@ -140,6 +140,8 @@ public static class ConfigResolver
         Require(c.EvalIters >= 1, "eval_iters", $"must be ≥ 1, got {c.EvalIters}");
         Require(c.LogInterval >= 1, "log_interval", $"must be ≥ 1, got {c.LogInterval}");
         Require(c.InitFrom.CheckpointDir is not string dir || Directory.Exists(dir), "init_from", $"must be scratch, resume or a checkpoint folder, got '{c.InitFrom}'");
+        Require(c.LogitSoftcap >= 0, "logit_softcap", $"must be ≥ 0 (0 = off), got {c.LogitSoftcap}");
+        Require(c.DecayFrac is > 0 and <= 1, "decay_frac", $"must be in (0, 1], got {c.DecayFrac}");
         Require(c.Threads >= 0, "threads", $"must be ≥ 0 (0 = all cores), got {c.Threads}");
         Require(System.Text.RegularExpressions.Regex.IsMatch(c.Device, @"^(cpu|cuda(:\d+)?)$"), "device", $"must be cpu, cuda or cuda:N, got '{c.Device}'");
         Require(c.SampleTokens >= 0, "sample_tokens", $"must be ≥ 0, got {c.SampleTokens}");

@@ -8,6 +8,12 @@ internal static class LrSchedule
         if (!c.DecayLr) return c.LearningRate;
         if (it < c.WarmupIters) return c.LearningRate * (it + 1) / (c.WarmupIters + 1);
         if (it > c.LrDecayIters) return c.MinLr;
+        if (c.LrSchedule == LrScheduleKind.Wsd)
+        {
+            double decayStart = c.LrDecayIters - c.DecayFrac * (c.LrDecayIters - c.WarmupIters);
+            if (it <= decayStart) return c.LearningRate;
+            return c.LearningRate + (c.MinLr - c.LearningRate) * (it - decayStart) / Math.Max(1e-9, c.LrDecayIters - decayStart);
+        }
         double ratio = (double)(it - c.WarmupIters) / Math.Max(1, c.LrDecayIters - c.WarmupIters);
         double coeff = 0.5 * (1.0 + Math.Cos(Math.PI * ratio));
         return c.MinLr + coeff * (c.LearningRate - c.MinLr);
@@ -16,7 +22,7 @@ internal static class LrSchedule
     /// <summary>The schedule in words, printed as a run starts.</summary>
     public static string Describe(TrainConfig c, int maxIters) => !c.DecayLr
         ? $"constant learning rate {c.LearningRate:0.###e+0} for {maxIters:N0} iterations"
-        : $"learning rate {c.LearningRate:0.###e+0}: warm-up {c.WarmupIters:N0} iterations, cosine decay to {c.MinLr:0.###e+0} at {c.LrDecayIters:N0}; {maxIters:N0} iterations";
+        : $"learning rate {c.LearningRate:0.###e+0}: warm-up {c.WarmupIters:N0} iterations, {(c.LrSchedule == LrScheduleKind.Wsd ? $"stable, then linear decay over the last {c.DecayFrac:P0}" : "cosine decay")} to {c.MinLr:0.###e+0} at {c.LrDecayIters:N0}; {maxIters:N0} iterations";
 
     /// <summary>
     /// When the iterations of a preset change (<c>--set max_iters=300</c>, a sweep's phases) and the schedule keys

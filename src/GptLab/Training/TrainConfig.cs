@@ -24,7 +24,11 @@ public sealed record TrainConfig
     public PosEmbedding PosEmbedding { get; init; } = PosEmbedding.Learned; // learned | rope
     public double RopeTheta { get; init; } = 10000;
     public bool PadVocab { get; init; } = true;        // round the vocab up to a multiple of 64 (faster matmuls)
-    public Activation Activation { get; init; } = Activation.Gelu; // gelu (exact, nanoGPT) | gelu_tanh (OpenAI GPT-2)
+    public Activation Activation { get; init; } = Activation.Gelu; // gelu (exact, nanoGPT) | gelu_tanh (OpenAI GPT-2) | relu2
+    public NormKind Norm { get; init; } = NormKind.LayerNorm; // layernorm | rmsnorm
+    public bool QkNorm { get; init; }                  // RMS-normalize queries and keys per head
+    public double LogitSoftcap { get; init; }          // c·tanh(logits/c); 0 = off
+    public bool ZeroInitProj { get; init; }            // output projections of attention and MLP start at zero
 
     // loss
     public LossKind Loss { get; init; } = LossKind.CrossEntropy; // cross_entropy | squentropy | mse | ce_mse
@@ -43,7 +47,9 @@ public sealed record TrainConfig
     public double GradClip { get; init; } = 1.0;       // clip the global gradient norm at this value; 0 = off
 
     // learning-rate schedule
-    public bool DecayLr { get; init; } = true;         // warm-up + cosine decay; false: constant learning_rate
+    public bool DecayLr { get; init; } = true;         // warm-up + decay; false: constant learning_rate
+    public LrScheduleKind LrSchedule { get; init; } = LrScheduleKind.Cosine; // cosine (nanoGPT) | wsd (warm-up, stable, decay)
+    public double DecayFrac { get; init; } = 0.2;      // wsd: the share of lr_decay_iters spent decaying
     public int WarmupIters { get; init; } = 2000;
     public int LrDecayIters { get; init; } = 600000;   // ~= max_iters per Chinchilla
     public double MinLr { get; init; } = 6e-5;         // ~= learning_rate / 10 per Chinchilla
@@ -91,6 +97,10 @@ public sealed record TrainConfig
         PosEmbedding = PosEmbedding,
         RopeTheta = RopeTheta,
         Activation = Activation,
+        Norm = Norm,
+        QkNorm = QkNorm,
+        LogitSoftcap = LogitSoftcap,
+        ZeroInitProj = ZeroInitProj,
     };
 
     /// <summary>This config with the model shape of a checkpoint (init_from a checkpoint folder), as nanoGPT
@@ -105,6 +115,9 @@ public sealed record TrainConfig
         PosEmbedding = m.PosEmbedding,
         RopeTheta = m.RopeTheta,
         Activation = m.Activation,
+        Norm = m.Norm,
+        QkNorm = m.QkNorm,
+        LogitSoftcap = m.LogitSoftcap,
         PadVocab = m.VocabSize != dataVocab,
     };
 
