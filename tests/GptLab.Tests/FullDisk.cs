@@ -25,11 +25,16 @@ public sealed class FullDisk : IDisposable
     {
         if (mounted)
         {
-            using var fs = new FileStream(System.IO.Path.Combine(Path, "filler"), FileMode.Create);
-            var block = new byte[64 * 1024];
-            try { while (true) fs.Write(block); }
+            // unbuffered, so nothing is left to flush (and fail) on dispose; ever smaller writes fill the last bytes
+            var fs = new FileStream(System.IO.Path.Combine(Path, "filler"), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+            foreach (int size in new[] { 64 * 1024, 4096, 512, 1 })
+            {
+                var block = new byte[size];
+                try { while (true) fs.Write(block); }
+                catch (IOException) { }
+            }
+            try { fs.Dispose(); }
             catch (IOException) { }
-            try { fs.Write(block, 0, 1); fs.Flush(); } catch (IOException) { }   // the last bytes too
         }
         else
         {
