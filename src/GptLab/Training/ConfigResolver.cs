@@ -59,7 +59,7 @@ public static class ConfigResolver
         var layer = LoadPreset(source);
         var list = sets.ToList();
         var config = Resolve([layer], list);
-        var explicitKeys = list.Select(s => s.Split('=')[0].Trim().Replace('-', '_')).ToHashSet();
+        var explicitKeys = list.Select(KeyOf).ToHashSet();
         if (!explicitKeys.Contains("max_iters") || config.Epochs > 0) return (config, source, null);
         var (fitted, note) = LrSchedule.FitToIters(Resolve([layer], []), config, config.MaxIters, explicitKeys);
         Validate(fitted);
@@ -83,7 +83,7 @@ public static class ConfigResolver
         {
             int eq = set.IndexOf('=');
             if (eq <= 0) throw new GptLabException($"--set expects key=value, got '{set}'");
-            string key = set[..eq].Trim().Replace('-', '_');
+            string key = KeyOf(set);
             CheckKey(key);
             node[key] = ParseValue(key, set[(eq + 1)..].Trim(), node[key]);
         }
@@ -98,6 +98,9 @@ public static class ConfigResolver
         Validate(config);
         return config;
     }
+
+    /// <summary>The config key of a <c>--set key=value</c> (dashes read as underscores).</summary>
+    public static string KeyOf(string set) => set.Split('=')[0].Trim().Replace('-', '_');
 
     private static void CheckKey(string key)
     {

@@ -30,7 +30,7 @@ public sealed class TrainingSession : IDisposable
 
     private TrainingSession(TrainConfig config, RunDirectory run, string? resumeFrom, SessionOptions options, Action<TrainConfig> commit)
     {
-        sync = options.Sync ?? Distributed.MpiSync.Detect();
+        sync = SyncOf(options);
         if (sync.Rank != 0) options = options with { Log = null };   // only rank 0 speaks and writes
         this.options = options;
         ownsDataset = options.Dataset is null;
@@ -95,7 +95,7 @@ public sealed class TrainingSession : IDisposable
         options ??= new SessionOptions();
         var run = new RunDirectory(runDir);
         if (config.InitFrom.IsResume) throw new GptLabException($"init_from=resume continues a run: use TrainingSession.Resume({runDir})");
-        if (run.Exists && (options.Sync ?? Distributed.MpiSync.Detect()).Rank == 0)
+        if (run.Exists && SyncOf(options).Rank == 0)
             throw new GptLabException($"{run.Path} already holds a run — use --resume {run.Path} to continue it, or --out another folder");
         return new TrainingSession(config, run, null, options, c =>
         {
@@ -113,12 +113,12 @@ public sealed class TrainingSession : IDisposable
         options ??= new SessionOptions();
         var run = new RunDirectory(runDir);
         if (!run.Exists) throw new GptLabException($"{runDir} is not a run folder (no config.json)");
-        bool main = (options.Sync ?? Distributed.MpiSync.Detect()).Rank == 0;
+        bool main = SyncOf(options).Rank == 0;
         if (main) RefuseIfLive(run);
         var list = sets.ToList();
         foreach (var s in list)
         {
-            string key = s.Split('=')[0].Trim().Replace('-', '_');
+            string key = ConfigResolver.KeyOf(s);
             if (!ResumableKeys.Contains(key))
                 throw new GptLabException($"config key '{key}' cannot change on resume (it would change the model or the data); allowed: {string.Join(", ", ResumableKeys)}");
         }
@@ -197,6 +197,9 @@ public sealed class TrainingSession : IDisposable
             throw new GptLabException($"init_from {dir} uses a {from.TokenizerKind} tokenizer ({from.DataVocabSize:N0}); {config.Dataset} was prepared with {dataset.Tokenizer.Kind} ({dataset.Tokenizer.VocabSize:N0}) — prepare the data with the same tokenizer");
         return config.WithModelOf(from.Model, dataset.Tokenizer.VocabSize);
     }
+
+    /// <summary>The processes this run trains with: the options' choice, else MPI when started by mpirun/srun.</summary>
+    private static Distributed.IGradientSync SyncOf(SessionOptions options) => options.Sync ?? Distributed.MpiSync.Detect();
 
     /// <summary>Two processes must never train one run folder.</summary>
     private static void RefuseIfLive(RunDirectory run)

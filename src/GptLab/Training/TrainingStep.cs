@@ -55,19 +55,21 @@ internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions l
             total = total is null ? l.detach() : total + l.detach();
             if (timings is not null) timings.BackwardMs += Lap();
         }
+        double mean = total!.item<float>();
+        var grads = sync.Size > 1 || scaler is not null ? model.parameters().Where(p => p.grad is not null).Select(p => p.grad!).ToList() : null;
         if (sync.Size > 1)
         {
-            sync.AverageGradients(model.parameters().Where(p => p.grad is not null).Select(p => p.grad!).ToList());
-            total = total! * 0 + sync.Sum([total!.item<float>()])[0] / sync.Size;
+            sync.AverageGradients(grads!);
+            mean = (float)(sync.Sum([mean])[0] / sync.Size);
             if (timings is not null) timings.SyncMs += Lap();
         }
-        if (scaler is not null && !scaler.Unscale(model.parameters().Where(p => p.grad is not null).Select(p => p.grad!).ToList()))
+        if (scaler is not null && !scaler.Unscale(grads!))
         {
             // float16 overflow: skip the update, halve the scale (GradScaler)
             optimizer.ZeroGrad();
             scaler.Update(overflow: true);
             gradNorm = double.NaN;
-            return total!.item<float>();
+            return mean;
         }
         scaler?.Update(overflow: false);
         gradNorm = optimizer.ClipGradNorm(gradClip);
@@ -75,7 +77,7 @@ internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions l
         optimizer.Apply(lr);
         optimizer.ZeroGrad();
         if (timings is not null) timings.OptimizerMs += Lap();
-        return total!.item<float>();
+        return mean;
     }
 
     /// <summary>Cross-entropy trains over the padded vocabulary (the padding ids never occur, as in nanoGPT); the
