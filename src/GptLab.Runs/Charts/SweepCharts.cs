@@ -12,7 +12,7 @@ internal static class SweepCharts
 
     public static Plot BuildCurves(string parameter, IReadOnlyList<(double Value, string Label, double[] X, double[] Y)> curves, bool logY)
     {
-        var plot = ChartStyle.New($"Validation loss of every trial, coloured by {parameter}", "step", "val loss (nats/token)" + (logY ? " (log scale)" : ""));
+        var plot = ChartStyle.New($"Validation NLL of every trial, coloured by {parameter}", "step", "val NLL (nats/token)" + (logY ? " (log scale)" : ""));
         var values = curves.Select(c => c.Value).Distinct().Order().ToList();
         var cmap = new ScottPlot.Colormaps.Viridis();
         var seen = new HashSet<double>();
@@ -29,7 +29,7 @@ internal static class SweepCharts
         var ys = curves.SelectMany(c => c.Y).Where(v => v > 0 && double.IsFinite(v)).ToList();
         if (logY && ys.Count > 0) ChartStyle.LogTicks(plot.Axes.Left, ys.Min(), ys.Max());
         if (values.Count <= 12) ChartStyle.LegendOutside(plot);
-        else plot.Title($"Validation loss of every trial, coloured by {parameter} (dark = {curves.Min(c => c.Value):G3}, bright = {curves.Max(c => c.Value):G3})");
+        else plot.Title($"Validation NLL of every trial, coloured by {parameter} (dark = {curves.Min(c => c.Value):G3}, bright = {curves.Max(c => c.Value):G3})");
         return plot;
     }
 
