@@ -35,4 +35,15 @@ internal static class OptionRanges
         });
         return o;
     }
+
+    /// <summary>min ≤ value ≤ max.</summary>
+    public static Option<T> Between<T>(this Option<T> o, T min, T max) where T : struct, INumber<T>
+    {
+        o.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<T>();
+            if (!(v >= min && v <= max)) r.AddError($"{o.Name} must be between {min} and {max}, got {v}");
+        });
+        return o;
+    }
 }

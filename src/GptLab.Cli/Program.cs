@@ -17,4 +17,5 @@ root.Subcommands.Add(RunsCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(PresetsCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return Cli.Invoke(root, args);

@@ -84,12 +84,11 @@ public static class SweepReport
             bool logY = all.Count > 1 && all.Max() / all.Min() > 10;
             // Like with like: the scatter, parallel coordinates and importance use one phase, in which every
             // configuration trained for the same iterations (the first; for grid and random, the only one).
-            var peers = trials.Where(t => t.Phase == 0 && t.Status == "done" && t.Metric is double m0 && double.IsFinite(m0)).OrderBy(t => t.ConfigId).ToList();
+            var peers = PhaseOne(trials);
             string scope = spec.Phases.Count > 1
                 ? $"phase 1: {peers.Count} configurations at {spec.Phases[0].MaxIters:N0} iterations"
                 : $"{peers.Count} configurations at {spec.Phases[0].MaxIters:N0} iterations";
-            bool LogScale(string n, (double[] Numeric, string[]? Categories) e) => e.Categories == null && e.Numeric.Length > 0 && e.Numeric.All(v => v > 0) &&
-                (e.Numeric.Max() / e.Numeric.Min() >= 10 || spec.Parameters.GetValueOrDefault(n) is JsonObject d && d.ContainsKey("log_uniform"));
+            bool LogScale(string n, (double[] Numeric, string[]? Categories) e) => IsLogScale(spec, n, e);
             foreach (var n in names)
             {
                 var (numeric, _) = Encode(done, n);
@@ -112,14 +111,11 @@ public static class SweepReport
                 SweepCharts.ParallelCoordinates(Path.Combine(reportDir, "parallel_coordinates.png"), [.. names, spec.MetricName], rows, labels, min, scope);
                 charts.Add("parallel_coordinates.png");
                 // importance (log-scale features that span decades, such as the learning rate)
-                var features = rows.Select(r => r[..^1]).ToList();
-                var forMetric = Importance.Compute(names, features, peers.Select(t => t.Metric!.Value).ToList(), spec.Seed);
-                var forTime = Importance.Compute(names, features, peers.Select(t => t.WallS ?? 0).ToList(), spec.Seed);
-                imp = names.Select((n, i) => (n, forMetric[i].Importance, forTime[i].Importance)).ToList();
+                imp = [.. ImportanceOf(spec, peers, names)];
                 if (peers.Count >= 4)
                 {
                     SweepCharts.ImportanceBars(Path.Combine(reportDir, "importance.png"), names,
-                        [(spec.MetricName, forMetric.Select(x => x.Importance).ToArray()), ("training time", forTime.Select(x => x.Importance).ToArray())], scope);
+                        [(spec.MetricName, imp.Select(x => x.Item2).ToArray()), ("training time", imp.Select(x => x.Item3).ToArray())], scope);
                     charts.Add("importance.png");
                     md.Append($"\n## Hyperparameter importance ({scope})\n\n| hyperparameter | for {spec.MetricName} | for training time |\n|---|---:|---:|\n");
                     foreach (var (n, m, t) in imp.OrderByDescending(x => x.Item2)) md.Append(string.Create(inv, $"| {n} | {m:P1} | {t:P1} |\n"));
@@ -134,12 +130,33 @@ public static class SweepReport
         return new Result(mdPath, Path.Combine(reportDir, "trials.csv"), bestPreset, charts, imp);
     }
 
+    /// <summary>Like with like: the trials of the first phase, where every configuration trained for the same
+    /// iterations (for grid and random, the only phase), done with a finite metric.</summary>
+    internal static List<Trial> PhaseOne(IReadOnlyList<Trial> trials) =>
+        trials.Where(t => t.Phase == 0 && t.Status == "done" && t.Metric is double m && double.IsFinite(m)).OrderBy(t => t.ConfigId).ToList();
+
+    /// <summary>Which hyperparameters matter for the metric and for training time, over <paramref name="peers"/>
+    /// (NaN with fewer than 4); parameters that span decades enter as their logarithm.</summary>
+    internal static IReadOnlyList<(string Name, double Metric, double Time)> ImportanceOf(SweepSpec spec, IReadOnlyList<Trial> peers, IReadOnlyList<string> names)
+    {
+        var encoded = names.Select(n => Encode(peers, n)).ToList();
+        var features = peers.Select((t, i) => encoded.Select((e, j) => IsLogScale(spec, names[j], e) ? Math.Log10(e.Numeric[i]) : e.Numeric[i]).ToArray()).ToList();
+        var forMetric = Importance.Compute(names, features, peers.Select(t => t.Metric!.Value).ToList(), spec.Seed);
+        var forTime = Importance.Compute(names, features, peers.Select(t => t.WallS ?? 0).ToList(), spec.Seed);
+        return names.Select((n, i) => (n, forMetric[i].Importance, forTime[i].Importance)).ToList();
+    }
+
+    /// <summary>A numeric hyperparameter drawn log-uniformly or spanning a decade or more.</summary>
+    internal static bool IsLogScale(SweepSpec spec, string name, (double[] Numeric, string[]? Categories) e) =>
+        e.Categories == null && e.Numeric.Length > 0 && e.Numeric.All(v => v > 0) &&
+        (e.Numeric.Max() / e.Numeric.Min() >= 10 || spec.Parameters.GetValueOrDefault(name) is JsonObject d && d.ContainsKey("log_uniform"));
+
     private static string Val(Trial t, string name) => t.Params.Values.TryGetValue(name, out var v) && v != null ? v.ToJsonString().Trim('"') : "";
 
     private static string Safe(string s) => new(s.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
 
     /// <summary>A hyperparameter as numbers: its value, or the index of its category when not numeric.</summary>
-    private static (double[] Numeric, string[]? Categories) Encode(IReadOnlyList<Trial> trials, string name)
+    internal static (double[] Numeric, string[]? Categories) Encode(IReadOnlyList<Trial> trials, string name)
     {
         var raw = trials.Select(t => t.Params.Values.GetValueOrDefault(name)).ToList();
         if (raw.All(v => v is JsonValue jv && jv.TryGetValue(out double _)))

@@ -87,7 +87,7 @@ public static class RunReport
             if (r.ReadMetrics().Count == 0) throw new GptLabException($"{r.Path} has no readable metrics ({r.MetricsPath} is missing, empty or damaged) — nothing to draw");
         }
         var charts = Charts(runs, outDir);
-        var summaries = runs.Select(RunSummary.Read).ToList();
+        var summaries = runs.Select(r => RunSummary.Read(r)).ToList();
         var inv = CultureInfo.InvariantCulture;
         string title = runs.Count == 1 ? $"Run {runs[0].Name}" : $"Runs: {string.Join(", ", runs.Select(r => r.Name))}";
 

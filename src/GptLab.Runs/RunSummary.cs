@@ -19,24 +19,28 @@ public sealed record RunSummary
     public DateTime? Started { get; init; }
 
     /// <summary>Every run folder (one with config.json) directly under <paramref name="root"/>, or one level deeper
-    /// (the runs of a study or sweep), newest first.</summary>
+    /// (the runs of a study or sweep), newest first; names are relative to <paramref name="root"/>.</summary>
     public static IReadOnlyList<RunSummary> Scan(string root)
     {
+        string names = System.IO.Path.GetFullPath(root);
         if (!Directory.Exists(root)) return [];
         var dirs = Directory.GetDirectories(root).SelectMany(d => File.Exists(System.IO.Path.Combine(d, "config.json"))
             ? [d] : Directory.GetDirectories(d).Where(s => File.Exists(System.IO.Path.Combine(s, "config.json"))));
-        return dirs.Select(d => Read(new RunDirectory(d))).OrderByDescending(r => r.Started ?? DateTime.MinValue).ToList();
+        return dirs.Select(d => Read(new RunDirectory(d), names)).OrderByDescending(r => r.Started ?? DateTime.MinValue).ToList();
     }
 
-    public static RunSummary Read(RunDirectory run)
+    /// <summary>The run's summary; its name is its path relative to <paramref name="namesRelativeTo"/> (default: ./runs)
+    /// when it lies inside, else its folder's name.</summary>
+    public static RunSummary Read(RunDirectory run, string? namesRelativeTo = null)
     {
+        string names = System.IO.Path.GetFullPath(namesRelativeTo ?? "runs");
         var status = Safe(run.ReadStatus);
         var metrics = Safe(run.ReadMetrics) ?? [];
         var train = metrics.LastOrDefault(m => m.Kind == "train");
         var evals = metrics.Where(m => m.Kind == "eval" && (m.ValNll ?? m.ValLoss) is double v && double.IsFinite(v)).ToList();
         return new RunSummary
         {
-            Name = run.Path.StartsWith(System.IO.Path.GetFullPath("runs")) ? System.IO.Path.GetRelativePath(System.IO.Path.GetFullPath("runs"), run.Path) : run.Name,
+            Name = run.Path.StartsWith(names + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal) ? System.IO.Path.GetRelativePath(names, run.Path) : run.Name,
             Path = run.Path,
             Status = EffectiveState(status),
             Steps = Math.Max(train?.Step ?? 0, evals.LastOrDefault()?.Step ?? 0),

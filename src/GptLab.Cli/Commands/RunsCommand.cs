@@ -59,17 +59,9 @@ internal static class RunsCommand
         if (!run.Exists) throw new GptLabException($"no run '{name}' (looked in {run.Path})");
         var summary = RunSummary.Read(run);
         AnsiConsole.MarkupLineInterpolated($"[bold]{run.Path}[/] — {summary.Status}, {summary.Steps:N0} steps, best val NLL {summary.BestValNll?.ToString("0.0000") ?? "–"}");
-        var config = JsonNode.Parse(File.ReadAllText(run.ConfigPath))!.AsObject();
-        string preset = File.Exists(Path.Combine(run.Path, "preset.json"))
-            ? JsonNode.Parse(File.ReadAllText(Path.Combine(run.Path, "preset.json")))?["preset"]?.GetValue<string>() ?? "" : "";
-        JsonObject baseline;
-        try
-        {
-            baseline = JsonSerializer.SerializeToNode(preset.Length > 0 ? ConfigResolver.Resolve([ConfigResolver.LoadPreset(preset)], []) : new TrainConfig(), Json.Options)!.AsObject();
-        }
-        catch (GptLabException) { baseline = JsonSerializer.SerializeToNode(new TrainConfig(), Json.Options)!.AsObject(); preset = ""; }
-        var diff = new Table().Border(TableBorder.Simple).AddColumns("key", preset.Length > 0 ? $"preset {preset}" : "default", "this run");
-        foreach (var (key, b, v) in RunSummary.Diff(baseline, config)) diff.AddRow(key, Markup.Escape(b ?? "–"), Markup.Escape(v ?? "–"));
+        var changes = ConfigChanges.Of(run);
+        var diff = new Table().Border(TableBorder.Simple).AddColumns("key", changes.Preset is string preset ? $"preset {preset}" : "default", "this run");
+        foreach (var c in changes.Changes) diff.AddRow(c.Key, Markup.Escape(c.Preset ?? "–"), Markup.Escape(c.Value ?? "–"));
         diff.Title = new TableTitle("config changes");
         AnsiConsole.Write(diff);
         var metrics = run.ReadMetrics();

@@ -12,11 +12,20 @@ internal sealed class SqliteStudy : SqlStudy
     public const string FileName = "study.db";
     private readonly SqliteConnection db;
 
-    private SqliteStudy(string path)
+    private SqliteStudy(string path, bool readOnly = false)
     {
         Path = path;
-        db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 60 }.ToString());
+        db = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path, Pooling = false, DefaultTimeout = 60, Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+        }.ToString());
         db.Open();
+        if (readOnly)
+        {
+            // a watcher (the dashboard): never writes, never takes the write lock from the workers
+            Exec("PRAGMA busy_timeout=60000;");
+            return;
+        }
         Exec("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL;");
         // studies made before intermediate values were stored get the table on first open
         Exec("CREATE TABLE IF NOT EXISTS evals (trial_id INTEGER NOT NULL, step INTEGER NOT NULL, val_nll REAL NOT NULL, val_loss REAL, time REAL, PRIMARY KEY (trial_id, step))");
@@ -37,6 +46,14 @@ internal sealed class SqliteStudy : SqlStudy
         string path = System.IO.Path.Combine(dir, FileName);
         if (!File.Exists(path)) throw new GptLabException($"{dir} holds no sweep (no {FileName}) — start one with `gptlab sweep SPEC --out {dir}`");
         return new SqliteStudy(path);
+    }
+
+    /// <summary>Opens the study to read only (WAL lets it read while workers write).</summary>
+    public static SqliteStudy OpenReadOnly(string dir)
+    {
+        string path = System.IO.Path.Combine(dir, FileName);
+        if (!File.Exists(path)) throw new GptLabException($"{dir} holds no sweep (no {FileName})");
+        return new SqliteStudy(path, readOnly: true);
     }
 
     /// <summary>Creates the study with every phase-0 trial queued.</summary>

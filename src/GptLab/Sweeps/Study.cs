@@ -23,5 +23,9 @@ public static class Study
 
     public static IStudyStorage Open(StudyLocation at) => at.IsPostgres ? PostgresStudy.Open(at.Storage!, at.Name!) : SqliteStudy.Open(at.Artifacts);
 
+    /// <summary>Opens the study to watch it (the dashboard): a SQLite study read-only, so it never holds a lock a
+    /// worker waits for.</summary>
+    public static IStudyStorage OpenReadOnly(StudyLocation at) => at.IsPostgres ? PostgresStudy.Open(at.Storage!, at.Name!) : SqliteStudy.OpenReadOnly(at.Artifacts);
+
     public static StudyStatus Status(this IStudyStorage study) => StudyStatus.Of(study.Trials(), study.Spec);
 }

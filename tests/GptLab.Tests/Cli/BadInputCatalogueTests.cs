@@ -48,6 +48,10 @@ public class BadInputCatalogueTests(TrainedRun trained) : IClassFixture<TrainedR
         { ["sweep", "status", "no/such/sweep"], "holds no sweep" },
         { ["compare", "--losses", "cross_entropy,l1", "--data", "data"], "must be one of cross_entropy, squentropy, mse, ce_mse" },
         { ["export", "--run", "runs/tiny"], "--out" },
+        { ["serve", "--root", "no/such/folder", "--port", "0"], "no such folder" },
+        { ["serve", "--root", "runs", "--port", "70000"], "--port must be between 0 and 65535" },
+        { ["serve", "--root", "runs", "--port", "-1"], "--port must be between 0 and 65535" },
+        { ["serve", "--root", "runs", "--host", "not a host", "--port", "0"], "--host must be an IP address" },
         { ["nonsense"], "Unrecognized command or argument 'nonsense'" },
     };
 

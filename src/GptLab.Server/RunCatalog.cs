@@ -1,0 +1,63 @@
+using GptLab.Runs;
+using GptLab.Sweeps;
+
+namespace GptLab.Server;
+
+/// <summary>
+/// The run and sweep folders under the dashboard's root, found by name. A name is a path relative to the root
+/// ("tiny", "study/trials/0001"); one that is absolute, climbs with "..", or lands outside the root (through a link)
+/// is refused, so no URL reaches a file outside <c>--root</c>.
+/// </summary>
+internal sealed class RunCatalog(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public IReadOnlyList<RunSummary> Runs() => RunSummary.Scan(Root);
+
+    public RunDirectory Run(string? name)
+    {
+        var run = new RunDirectory(Inside(name, "run"));
+        if (!run.Exists) throw HttpProblem.NotFound($"no run named '{name}'");
+        return run;
+    }
+
+    public string NameOf(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
+
+    /// <summary>Sweep folders (holding study.db) directly under the root or one level deeper.</summary>
+    public IReadOnlyList<string> Sweeps()
+    {
+        if (!Directory.Exists(Root)) return [];
+        var dirs = Directory.GetDirectories(Root).SelectMany(d => Study.Exists(d) ? [d] : Directory.GetDirectories(d).Where(Study.Exists));
+        return dirs.Select(NameOf).Order(StringComparer.Ordinal).ToList();
+    }
+
+    public string Sweep(string? name)
+    {
+        string dir = Inside(name, "sweep");
+        if (!Study.Exists(dir)) throw HttpProblem.NotFound($"no sweep named '{name}'");
+        return dir;
+    }
+
+    private string Inside(string? name, string what)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw HttpProblem.BadRequest($"give the {what}'s name (?name=…)");
+        if (name.Contains('\0') || Path.IsPathRooted(name) || name.Split('/', '\\').Any(p => p is ".." or "."))
+            throw HttpProblem.BadRequest($"'{name}' is not a {what} name: names are relative to the dashboard's root, without '..'");
+        string full = Path.GetFullPath(Path.Combine(Root, name));
+        // links inside the root must not lead out of it either
+        if (!Under(full, Root) || !Under(ResolveLinks(full), ResolveLinks(Root))) throw HttpProblem.NotFound($"no {what} named '{name}'");
+        return full;
+    }
+
+    private static bool Under(string path, string folder) => path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    private static string ResolveLinks(string path)
+    {
+        if (!Directory.Exists(path)) return path;
+        var info = new DirectoryInfo(path);
+        var target = info.ResolveLinkTarget(returnFinalTarget: true);
+        string self = target?.FullName ?? info.FullName;
+        string? parent = Path.GetDirectoryName(self);
+        return parent is null ? self : Path.Combine(ResolveLinks(parent), Path.GetFileName(self));
+    }
+}

@@ -1,0 +1,80 @@
+using GptLab.Checkpoints;
+using GptLab.Runs;
+using GptLab.Training;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace GptLab.Server;
+
+/// <summary>The runs table, one run (config, checkpoints, samples), its metrics, and its live event stream.</summary>
+internal static class RunEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app, RunCatalog catalog, DashboardOptions options)
+    {
+        app.MapGet("/api/runs", () => Results.Json(catalog.Runs(), WebJson.Options));
+
+        app.MapGet("/api/run", (string? name) =>
+        {
+            var run = catalog.Run(name);
+            var changes = ConfigChanges.Of(run);
+            var samples = JsonlTail.Read<SampleRecord>(run.SamplesPath, 0);
+            return Results.Json(new
+            {
+                Summary = RunSummary.Read(run, catalog.Root),
+                changes.Preset,
+                changes.Config,
+                changes.Changes,
+                Checkpoints = CheckpointStore.OfRun(run).Select(c => new { c.Kind, Step = c.Manifest?.Step, BestValNll = c.Manifest?.BestValLoss }),
+                Samples = samples.Items,
+                SamplesOffset = samples.Offset,
+            }, WebJson.Options);
+        });
+
+        app.MapGet("/api/run/metrics", (string? name) =>
+        {
+            var run = catalog.Run(name);
+            var chunk = JsonlTail.Read<MetricRecord>(run.MetricsPath, 0);
+            return Results.Json(new { Records = chunk.Items, chunk.Offset }, WebJson.Options);
+        });
+
+        // Live: the lines appended to metrics.jsonl and samples.jsonl since the client's offsets, and status changes.
+        app.MapGet("/api/run/events", async (HttpContext http, string? name, long? offset, [FromQuery(Name = "samples_offset")] long? samplesOffset) =>
+        {
+            var run = catalog.Run(name);
+            var ct = Dashboard.Stopping(http);
+            var sse = ServerSentEvents.Start(http);
+            long metricsAt = offset ?? 0, samplesAt = samplesOffset ?? 0;
+            string? lastStatus = null;
+            var keepAlive = DateTime.UtcNow;
+            using var timer = new PeriodicTimer(options.PollInterval);
+            try
+            {
+                do
+                {
+                    var metrics = JsonlTail.Read<MetricRecord>(run.MetricsPath, metricsAt);
+                    if (metrics.Reset) { await sse.Send("reset", new { }, ct); return; }
+                    if (metrics.Items.Count > 0) await sse.Send("metrics", new { Records = metrics.Items, metrics.Offset }, ct);
+                    metricsAt = metrics.Offset;
+                    var samples = JsonlTail.Read<SampleRecord>(run.SamplesPath, samplesAt);
+                    if (samples.Items.Count > 0) await sse.Send("samples", new { Records = samples.Items, samples.Offset }, ct);
+                    samplesAt = samples.Offset;
+                    var status = RunSummary.EffectiveState(SafeStatus(run));
+                    if (status != lastStatus) await sse.Send("status", new { State = status }, ct);
+                    lastStatus = status;
+                    if (DateTime.UtcNow - keepAlive > TimeSpan.FromSeconds(15)) { await sse.KeepAlive(ct); keepAlive = DateTime.UtcNow; }
+                }
+                while (await timer.WaitForNextTickAsync(ct));
+            }
+            catch (OperationCanceledException) { /* the page closed or the server stops */ }
+        });
+    }
+
+    private static RunStatus? SafeStatus(RunDirectory run)
+    {
+        try { return run.ReadStatus(); }
+        catch (GptLabException) { return null; }
+        catch (IOException) { return null; }
+    }
+}

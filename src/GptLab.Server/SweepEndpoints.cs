@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using GptLab.IO;
+using GptLab.Reports;
+using GptLab.Sweeps;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace GptLab.Server;
+
+/// <summary>Sweeps: the list, and one study's trials, intermediate values, phases and importance (read-only; the
+/// page polls it, so curves grow while workers train).</summary>
+internal static class SweepEndpoints
+{
+    // importance (a random forest) is refitted only when the first phase gains a trial
+    private static readonly ConcurrentDictionary<string, (string Key, IReadOnlyList<(string Name, double Metric, double Time)> Value)> ImportanceCache = new();
+
+    public static void Map(IEndpointRouteBuilder app, RunCatalog catalog, DashboardOptions options)
+    {
+        StudyLocation Locate(string? name) =>
+            options.Storage is not null && name == options.Study ? new StudyLocation(Path.Combine(catalog.Root, name!), options.Storage, name)
+            : new StudyLocation(catalog.Sweep(name));
+
+        IEnumerable<string> Names() => catalog.Sweeps().Concat(options.Storage is not null && options.Study is not null ? [options.Study] : []);
+
+        app.MapGet("/api/sweeps", () => Results.Json(Names().Select(name =>
+        {
+            using var study = Study.OpenReadOnly(Locate(name));
+            var s = study.Status();
+            return new
+            {
+                Name = name, Method = JsonEnum.Name(study.Spec.Method), Metric = study.Spec.MetricName, s.Configurations, s.Trials, s.Done, s.Running, s.Queued, s.Failed,
+                Phase = s.Phase + 1, s.Phases, Best = s.Best?.Metric, s.Finished,
+            };
+        }).ToList(), WebJson.Options));
+
+        app.MapGet("/api/sweep", (string? name) =>
+        {
+            var at = Locate(name);
+            using var study = Study.OpenReadOnly(at);
+            var spec = study.Spec;
+            var trials = study.Trials();
+            IReadOnlyList<TrialEval> evals;
+            try { evals = study.Evals(); }
+            catch (DbException) { evals = []; }   // a study made before intermediate values were stored
+            var names = spec.Parameters.Keys.Concat(trials.SelectMany(t => t.Params.Values.Keys)).Distinct().ToList();
+            var peers = SweepReport.PhaseOne(trials);
+            string key = string.Join(",", peers.Select(t => t.Id));
+            var importance = peers.Count >= 4
+                ? ImportanceCache.AddOrUpdate(at.ToString(), _ => (key, SweepReport.ImportanceOf(spec, peers, names)),
+                    (_, old) => old.Key == key ? old : (key, SweepReport.ImportanceOf(spec, peers, names))).Value
+                : null;
+            var status = study.Status();
+            return Results.Json(new
+            {
+                Name = name, Method = JsonEnum.Name(spec.Method), Metric = spec.MetricName, spec.Minimize, Parameters = names,
+                LogScale = names.ToDictionary(n => n, n => peers.Count > 0 && SweepReport.IsLogScale(spec, n, SweepReport.Encode(peers, n))),
+                Phases = spec.Phases.Select((p, i) => new
+                {
+                    Phase = i + 1, p.MaxIters, Trials = trials.Count(t => t.Phase == i), Done = trials.Count(t => t.Phase == i && t.Status == "done"),
+                    Running = trials.Count(t => t.Phase == i && t.Status == "running"), Failed = trials.Count(t => t.Phase == i && t.Status == "failed"),
+                }),
+                Status = new { status.Done, status.Running, status.Queued, status.Failed, Phase = status.Phase + 1, status.Phases, status.Finished, BestConfig = status.Best?.ConfigId, Best = status.Best?.Metric },
+                Trials = trials.Select(t => new
+                {
+                    t.Id, t.ConfigId, Phase = t.Phase + 1, t.Iters, t.Status, t.Worker, t.Metric, t.ValNll, t.WallS, t.TokensPerS, t.Error, Params = t.Params.Values,
+                }),
+                Evals = evals.Select(e => new { e.ConfigId, Phase = e.Phase + 1, e.Step, e.ValNll }),
+                Scope = $"phase 1: {peers.Count} configurations at {spec.Phases[0].MaxIters:N0} iterations",
+                Importance = importance?.Select(i => new { i.Name, i.Metric, i.Time }),
+            }, WebJson.Options);
+        });
+    }
+}

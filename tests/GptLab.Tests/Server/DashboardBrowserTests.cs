@@ -1,0 +1,118 @@
+using Microsoft.Playwright;
+
+namespace GptLab.Tests.Server;
+
+/// <summary>`gptlab serve` in Debian's Chromium: every page draws from real run folders and a real study, updates
+/// live, and logs no console error. A screenshot of each page is saved beside the tests (screenshots/).</summary>
+public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<DashboardFixture>
+{
+    private static readonly LocatorAssertionsToHaveCountOptions Wait = new() { Timeout = 30_000 };
+
+    [Fact]
+    public async Task The_runs_table_lists_every_run_with_its_live_status_and_the_sweep()
+    {
+        var (page, errors) = await dash.OpenAsync("#/");
+        var rows = page.Locator("#runs tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(4, Wait);
+        async Task<string> StatusOf(string run) => await page.Locator($"#runs tr[data-run='{run}'] [data-status]").GetAttributeAsync("data-status") ?? "";
+        Assert.Equal("finished", await StatusOf("finished"));
+        Assert.Equal("finished", await StatusOf("mse"));
+        Assert.Equal("running", await StatusOf("live"));
+        Assert.Equal("stopped", await StatusOf("dead"));
+        await Assertions.Expect(page.Locator("#sweeps tbody tr")).ToHaveCountAsync(1, Wait);
+        await page.FillAsync("#filter", "mse");
+        await Assertions.Expect(rows).ToHaveCountAsync(1, Wait);
+        await dash.ScreenshotAsync(page, "runs");
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_run_page_draws_its_charts_and_a_point_appears_live_when_the_trainer_appends_a_line()
+    {
+        var (page, errors) = await dash.OpenAsync("#/run/live");
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
+        var loss = page.Locator("#charts figure").First;
+        await Assertions.Expect(loss.Locator("figcaption")).ToContainTextAsync("loss (nats/token) vs step");
+        await Assertions.Expect(loss).ToHaveAttributeAsync("data-points", "3", new() { Timeout = 30_000 });
+        dash.AppendTrain("live", 4);
+        // no reload: the line arrives over the event stream and the chart redraws with one more point
+        await Assertions.Expect(loss).ToHaveAttributeAsync("data-points", "4", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("h1 [data-status]")).ToHaveAttributeAsync("data-status", "running");
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_finished_run_shows_its_config_changes_checkpoints_and_samples_at_each_evaluation()
+    {
+        var (page, errors) = await dash.OpenAsync("#/run/mse");   // trained with --set loss=mse over its config file
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
+        await Assertions.Expect(page.Locator("#samples .sample")).ToHaveCountAsync(4, Wait);   // evaluations at 0, 10, 20, 30
+        await Assertions.Expect(page.Locator("#config td.changed").First).ToHaveTextAsync("loss");
+        await Assertions.Expect(page.Locator("#checkpoints li")).ToHaveCountAsync(2, Wait);
+        await page.SelectOptionAsync("#x-axis", "tokens");
+        await Assertions.Expect(page.Locator("#charts figure figcaption").First).ToContainTextAsync("vs tokens");
+        await page.CheckAsync("#log-y");
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_predict_box_shows_ten_bars_and_a_sample_streams_in()
+    {
+        var (page, errors) = await dash.OpenAsync("#/run/finished");
+        await page.FillAsync("#prompt", "ROMEO:");
+        await page.ClickAsync("#predict");
+        await Assertions.Expect(page.Locator("#predictions .bar")).ToHaveCountAsync(10, Wait);
+        await page.ClickAsync("#sample");
+        await Assertions.Expect(page.Locator("#sample")).ToBeEnabledAsync(new() { Timeout = 60_000 });
+        string text = await page.Locator("#sample-out").InnerTextAsync();
+        Assert.StartsWith("ROMEO:", text);
+        Assert.True(text.Length > 40, $"the streamed sample is too short: \"{text}\"");
+        Assert.Equal("", await page.Locator("#model-note").InnerTextAsync());
+        await dash.ScreenshotAsync(page, "run");
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Compare_overlays_two_runs_with_a_legend_and_tabulates_the_loss_study()
+    {
+        var (page, errors) = await dash.OpenAsync("#/");
+        await page.CheckAsync("#runs tr[data-run='finished'] input");
+        await page.CheckAsync("#runs tr[data-run='mse'] input");
+        await page.ClickAsync("#compare");
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(5, Wait);
+        var legend = page.Locator("#charts figure").First.Locator(".u-legend .u-series");
+        await Assertions.Expect(legend.Filter(new() { HasText = "finished" })).ToHaveCountAsync(1, Wait);
+        await Assertions.Expect(legend.Filter(new() { HasText = "mse" })).ToHaveCountAsync(1, Wait);
+        var study = page.Locator("#study tbody tr");
+        await Assertions.Expect(study).ToHaveCountAsync(2, Wait);
+        await Assertions.Expect(study.Filter(new() { HasText = "mse" }).Locator("td").Nth(1)).ToHaveTextAsync("mse");
+        await Assertions.Expect(study.Filter(new() { HasText = "finished" }).Locator("td").Nth(1)).ToHaveTextAsync("cross_entropy");
+        await dash.ScreenshotAsync(page, "compare");
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_sweep_page_shows_its_trials_curves_parallel_coordinates_and_importance()
+    {
+        var (page, errors) = await dash.OpenAsync("#/sweep/sw");
+        await Assertions.Expect(page.Locator("#trials tr.trial")).ToHaveCountAsync(4, Wait);
+        await Assertions.Expect(page.Locator("#sweep-summary")).ToContainTextAsync("4 done");
+        await Assertions.Expect(page.Locator("#curves canvas")).ToHaveCountAsync(1, Wait);
+        await Assertions.Expect(page.Locator("#curves figure")).ToHaveAttributeAsync("data-points", "12", new() { Timeout = 30_000 });   // 4 configs × evals at 0, 4, 8
+        await Assertions.Expect(page.Locator("#scatters figure")).ToHaveCountAsync(2, Wait);
+        await Assertions.Expect(page.Locator("#scatters circle.point")).ToHaveCountAsync(8, Wait);
+        await Assertions.Expect(page.Locator("#parallel polyline.trial-line")).ToHaveCountAsync(4, Wait);
+        await Assertions.Expect(page.Locator("#importance .bars .bar")).ToHaveCountAsync(4, Wait);   // 2 parameters × (metric, time)
+        await page.SelectOptionAsync("#colour-by", "n_layer");
+        await Assertions.Expect(page.Locator("#colour-key")).ToContainTextAsync("n_layer");
+        await dash.ScreenshotAsync(page, "sweep");
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+}

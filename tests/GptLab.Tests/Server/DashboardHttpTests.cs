@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using GptLab.Server;
+
+namespace GptLab.Tests.Server;
+
+/// <summary>The dashboard's HTTP surface, in process: names never leave the root, bad requests get a short 4xx,
+/// a non-local host needs the token, and the model generates for one request at a time.</summary>
+public class DashboardHttpTests(TrainedRun trained) : IClassFixture<TrainedRun>
+{
+    private async Task<Dashboard> Start(string host = "127.0.0.1", string? token = null) =>
+        await Dashboard.StartAsync(new DashboardOptions { Root = trained.Dir["runs"], Port = 0, Host = host, Token = token });
+
+    /// <summary>Sends the request line exactly as written (HttpClient would normalise "../" away).</summary>
+    private static async Task<(int Status, string Body)> Raw(string url, string pathAndQuery)
+    {
+        var uri = new Uri(url);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {pathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nConnection: close\r\n\r\n"));
+        string response = await new StreamReader(stream).ReadToEndAsync();
+        int status = int.Parse(response.Split(' ')[1]);
+        return (status, response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
+    }
+
+    [Theory]
+    [InlineData("/api/run?name=../../../etc", 400)]
+    [InlineData("/api/run?name=..%2F..%2F..%2Fetc", 400)]
+    [InlineData("/api/run?name=%2Fetc%2Fpasswd", 400)]
+    [InlineData("/api/run?name=/etc", 400)]
+    [InlineData("/api/run?name=tiny%2F..%2F..", 400)]
+    [InlineData("/api/run/metrics?name=%2e%2e%2f%2e%2e%2fetc", 400)]
+    [InlineData("/api/run?name=no-such-run", 404)]
+    [InlineData("/api/run?name=", 400)]
+    [InlineData("/api/sweep?name=../../tmp", 400)]
+    [InlineData("/api/sweep?name=tiny", 404)]
+    [InlineData("/static/../../../etc/passwd", 404)]
+    [InlineData("/static/..%2F..%2F..%2Fetc%2Fpasswd", 404)]
+    [InlineData("/static/%2Fetc%2Fpasswd", 404)]
+    [InlineData("/../../etc/passwd", 404)]
+    [InlineData("/api/run/events?name=tiny&offset=abc", 400)]
+    [InlineData("/api/sample?name=tiny&tokens=0", 400)]
+    [InlineData("/api/sample?name=tiny&tokens=999999", 400)]
+    [InlineData("/api/nothing", 404)]
+    public async Task A_bad_or_escaping_request_gets_a_short_4xx_and_never_a_file_outside_the_root(string path, int status)
+    {
+        await using var dash = await Start();
+        var (code, body) = await Raw(dash.Url, path);
+        Assert.Equal(status, code);
+        Assert.DoesNotContain("root:", body);          // /etc/passwd
+        Assert.DoesNotContain("   at ", body);         // no stack trace
+        Assert.True(body.Length < 300, body);
+    }
+
+    [Fact]
+    public async Task A_link_inside_the_root_that_leads_outside_is_not_followed()
+    {
+        using var outside = new TempDir();
+        File.Copy(trained.Run.ConfigPath, outside["config.json"]);
+        string link = trained.Dir["runs/escape"];
+        Directory.CreateSymbolicLink(link, outside.Path);
+        try
+        {
+            await using var dash = await Start();
+            Assert.Equal(404, (await Raw(dash.Url, "/api/run?name=escape")).Status);
+            Assert.Equal(200, (await Raw(dash.Url, "/api/run?name=tiny")).Status);
+        }
+        finally { Directory.Delete(link); }
+    }
+
+    [Fact]
+    public async Task A_non_local_host_requires_the_token_and_the_printed_url_sets_it_for_the_page()
+    {
+        await using var dash = await Start("0.0.0.0");
+        Assert.NotNull(dash.Token);
+        Assert.Contains("?token=" + dash.Token, dash.OpenUrl);
+        string local = dash.Url.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
+        var (status, body) = await Raw(local, "/api/runs");
+        Assert.Equal(401, status);
+        Assert.Contains("token", body);
+        Assert.Equal(401, (await Raw(local, "/api/runs?token=wrong")).Status);
+
+        var cookies = new CookieContainer();
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(local) };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/?token={dash.Token}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/runs")).StatusCode);   // the cookie now carries it
+        using var bearer = new HttpClient { BaseAddress = new Uri(local) };
+        bearer.DefaultRequestHeaders.Authorization = new("Bearer", dash.Token);
+        Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/api/runs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Loopback_needs_no_token_and_lists_the_runs()
+    {
+        await using var dash = await Start();
+        Assert.Null(dash.Token);
+        Assert.StartsWith("http://127.0.0.1:", dash.Url);
+        var (status, body) = await Raw(dash.Url, "/api/runs");
+        Assert.Equal(200, status);
+        Assert.Contains("\"name\":\"tiny\"", body);
+    }
+
+    [Fact]
+    public async Task A_second_generation_while_one_runs_is_told_the_model_is_busy()
+    {
+        using var host = new ModelHost(1);
+        var holding = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var first = host.Use(trained.Run.LastCheckpoint, ck => { holding.SetResult(); release.Task.Wait(); return ck.Model.Config.NLayer; });
+        await holding.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        var busy = await Assert.ThrowsAsync<HttpProblem>(() => host.Use(trained.Run.LastCheckpoint, ck => 0));
+        Assert.Equal(429, busy.Status);
+        Assert.Contains("busy", busy.Message);
+        release.SetResult();
+        Assert.Equal(trained.Config.NLayer, await first);
+        Assert.Equal(trained.Config.NLayer, await host.Use(trained.Run.LastCheckpoint, ck => ck.Model.Config.NLayer));   // free again
+    }
+
+    [Fact]
+    public async Task Serving_a_missing_folder_or_a_busy_port_is_a_one_line_error()
+    {
+        var e = await Assert.ThrowsAsync<GptLabException>(() => Dashboard.StartAsync(new DashboardOptions { Root = trained.Dir["nope"], Port = 0 }));
+        Assert.Contains("no such folder", e.Message);
+        await using var first = await Start();
+        int port = new Uri(first.Url).Port;
+        var busy = await Assert.ThrowsAsync<GptLabException>(() => Dashboard.StartAsync(new DashboardOptions { Root = trained.Dir["runs"], Port = port }));
+        Assert.Contains("--port", busy.Message);
+    }
+}
