@@ -21,14 +21,27 @@ internal static class AtomicDirectory
     public static void Commit(string staging, string target)
     {
         string full = Path.GetFullPath(target);
-        string? old = null;
-        if (Directory.Exists(full))
+        for (int attempt = 0; ; attempt++)
         {
-            old = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.old-{Guid.NewGuid():N}");
-            Directory.Move(full, old);
+            string? old = null;
+            if (Directory.Exists(full))
+            {
+                old = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.old-{Guid.NewGuid():N}");
+                Directory.Move(full, old);
+            }
+            try
+            {
+                Directory.Move(staging, full);
+            }
+            catch (IOException) when (attempt < 5 && Directory.Exists(full) && Directory.Exists(staging))
+            {
+                // a reader (sample, the dashboard) ran Recover between the two renames and put the old copy back:
+                // move it aside again
+                continue;
+            }
+            if (old != null) TryDelete(old);
+            return;
         }
-        Directory.Move(staging, full);
-        if (old != null) TryDelete(old);
     }
 
     /// <summary>Restores a target left missing by a crash between the two renames of <see cref="Commit"/>.</summary>
