@@ -24,6 +24,8 @@ internal static class Gpt2Interop
         var c = ck.Model.Config;
         if (c.Norm != NormKind.LayerNorm || c.QkNorm || c.LogitSoftcap > 0 || c.Activation == Activation.Relu2)
             throw new GptLabException("this model uses options GPT-2 does not have (rmsnorm, qk_norm, logit_softcap or relu2); its checkpoint's model.safetensors keeps every weight under GPT-2 names");
+        if (!c.TieEmbeddings || c.Attention != AttentionKind.Causal)
+            throw new GptLabException("this model has untied embeddings or document attention, which GPT-2 does not have; its checkpoint's model.safetensors keeps every weight under GPT-2 names");
         if (c.PosEmbedding != PosEmbedding.Learned)
             throw new GptLabException("a rope model has no GPT-2 equivalent (GPT-2 uses learned positions); its checkpoint's model.safetensors keeps every weight under GPT-2 names");
         Directory.CreateDirectory(outDir);

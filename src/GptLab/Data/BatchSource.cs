@@ -26,17 +26,19 @@ internal sealed record BatchState(ulong Rng, long Position, long Epoch);
 /// Batches of (x, y) = (tokens t … t+T−1, tokens t+1 … t+T) from a memory-mapped shard. <c>random</c>: B windows at
 /// random offsets (nanoGPT's get_batch). <c>sequential</c>: non-overlapping chunks in order, an epoch at a time.
 /// Each batch is copied straight from the mapped file into a native tensor (one memcpy per window) and widened to
-/// int64 by one tensor op — no per-token managed loop.
+/// int64 by one tensor op — no per-token managed loop. <c>doc_aligned</c>: random windows that start at a document
+/// start (offset 0 or right after an end-of-text token), so a window's first tokens have their document's context.
 /// </summary>
 internal sealed class BatchSource
 {
     private readonly TokenShard shard;
     private readonly int B, T;
     private readonly bool sequential;
+    private readonly long[]? docStarts;   // doc_aligned: the offsets a window may start at
     private readonly SplitMix64 rng;
     private long position, epoch;
 
-    public BatchSource(TokenShard shard, int batchSize, int blockSize, bool sequential, ulong seed)
+    public BatchSource(TokenShard shard, int batchSize, int blockSize, bool sequential, ulong seed, int? alignToDocumentsAfter = null)
     {
         if (shard.Count < blockSize + 1)
             throw new GptLabException($"{shard.Path} has {shard.Count:N0} tokens, fewer than block_size + 1 = {blockSize + 1} — lower block_size or add data");
@@ -45,6 +47,27 @@ internal sealed class BatchSource
         T = blockSize;
         this.sequential = sequential;
         rng = new SplitMix64(seed);
+        if (alignToDocumentsAfter is int eos)
+        {
+            docStarts = DocumentStarts(shard, eos).Where(s => s + T + 1 <= shard.Count).ToArray();
+            if (docStarts.Length == 0)
+                throw new GptLabException($"{shard.Path}: no document starts a window of block_size {T} (no end-of-text token, or documents too close to the end) — use batching: random");
+        }
+    }
+
+    /// <summary>Offset 0 and every offset right after an end-of-text token.</summary>
+    public static List<long> DocumentStarts(TokenShard shard, int eos)
+    {
+        var starts = new List<long> { 0 };
+        var buf = new int[1 << 20];
+        for (long at = 0; at < shard.Count; at += buf.Length)
+        {
+            int n = (int)Math.Min(buf.Length, shard.Count - at);
+            shard.CopyTo(at, buf.AsSpan(0, n));
+            for (int i = 0; i < n; i++)
+                if (buf[i] == eos && at + i + 1 < shard.Count) starts.Add(at + i + 1);
+        }
+        return starts;
     }
 
     /// <summary>Non-overlapping chunks of T (+1 target) tokens in the shard: one epoch.</summary>
@@ -76,6 +99,7 @@ internal sealed class BatchSource
                 if (position >= ChunksPerEpoch) { position = 0; epoch++; }
                 start = position++ * T;
             }
+            else if (docStarts is not null) start = docStarts[rng.NextLong(docStarts.Length)];
             else start = rng.NextLong(shard.Count - T);
             shard.RawSpan(start, T + 1).CopyTo(dst.Slice(b * rowBytes, rowBytes));
         }

@@ -7,7 +7,8 @@ namespace GptLab.Model;
 
 /// <summary>
 /// GPT-2 as nanoGPT's model.py: token (+ learned position) embeddings, pre-LayerNorm blocks of causal
-/// self-attention and a 4× GELU MLP, a final LayerNorm, and an lm_head tied to wte. Parameter names are
+/// self-attention and a 4× GELU MLP, a final LayerNorm, and an lm_head tied to wte (tie_embeddings: false gives it
+/// its own weight). Parameter names are
 /// GPT-2's (<c>transformer.h.0.attn.c_attn.weight</c> …). The tied lm_head is computed from wte's weight, so the
 /// weight is one parameter (listed, updated and clipped once).
 /// Notation: B batch, T time, C channels (n_embd), V vocab, nh heads, hs head size.
@@ -15,6 +16,7 @@ namespace GptLab.Model;
 public sealed class Gpt : nn.Module<Tensor, Tensor>
 {
     private readonly Transformer transformer;
+    private readonly Linear? lm_head;   // only when tie_embeddings is false; else the logits use wte's weight
 
     public Gpt(GptConfig config) : base(nameof(Gpt))
     {
@@ -22,6 +24,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         if (config.PosEmbedding == PosEmbedding.Rope && config.HeadSize % 2 != 0) throw new GptLabException($"rope needs an even head size (n_embd / n_head = {config.HeadSize})");
         Config = config;
         transformer = new Transformer(config);
+        if (!config.TieEmbeddings) lm_head = nn.Linear(config.NEmbd, config.VocabSize, hasBias: false);
         RegisterComponents();
         InitWeights();
     }
@@ -54,8 +57,11 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
             throw new GptLabException("a rolling window needs rotary positions (pos_embedding: rope); this model learned absolute positions — use --window jump or slide");
         if (cache is { Rolling: true } ? T > Config.BlockSize : start + T > Config.BlockSize)
             throw new GptLabException($"cannot forward a sequence of {start + T} tokens: block_size is {Config.BlockSize}");
-        var x = transformer.Hidden(idx, start, cache);                              // (B, T, C)
-        var logits = transformer.Ctx.Linear(x, transformer.wte.weight!, null).to(ScalarType.Float32);   // (B, T, V), tied to wte
+        var docs = Config.Attention == AttentionKind.Document && Config.DocumentToken is int eos && cache is null
+            ? DocumentLayout.Of(idx, eos, transformer.Ctx) : null;
+        var x = transformer.Hidden(idx, start, cache, docs);                        // (B, T, C)
+        var head = lm_head?.weight ?? transformer.wte.weight!;                      // tied to wte unless tie_embeddings is off
+        var logits = transformer.Ctx.Linear(x, head, null).to(ScalarType.Float32);   // (B, T, V)
         if (Config.LogitSoftcap > 0) logits = Config.LogitSoftcap * (logits / Config.LogitSoftcap).tanh();   // (B, T, V) in (−c, c)
         cache?.Advance((int)T);
         return logits.MoveToOuterDisposeScope();
@@ -156,17 +162,21 @@ internal sealed class Transformer : nn.Module
     public ModelContext Ctx { get; }
     private readonly double dropout;
 
-    public Tensor Hidden(Tensor idx, int start, KvCache? cache)                    // (B, T) → (B, T, C)
+    public Tensor Hidden(Tensor idx, int start, KvCache? cache, DocumentLayout? docs)   // (B, T) → (B, T, C)
     {
         long T = idx.shape[1];
         var x = wte.call(idx);
         if (wpe is not null)
         {
-            using var pos = arange(start, start + T, dtype: ScalarType.Int64, device: idx.device);
-            x = x + wpe.call(pos);
+            if (docs is not null) x = x + wpe.call(docs.Positions);                 // positions restart per document
+            else
+            {
+                using var pos = arange(start, start + T, dtype: ScalarType.Int64, device: idx.device);
+                x = x + wpe.call(pos);
+            }
         }
         x = ModelContext.Dropout(x, dropout, training);
-        for (int i = 0; i < h.Count; i++) x = h[i].Forward(x, start, cache?.Layer(i));
+        for (int i = 0; i < h.Count; i++) x = h[i].Forward(x, start, cache?.Layer(i), docs);
         return ln_f.call(x);
     }
 }
@@ -187,9 +197,9 @@ internal sealed class Block : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor x, int start, LayerCache? cache)                  // (B, T, C)
+    public Tensor Forward(Tensor x, int start, LayerCache? cache, DocumentLayout? docs)   // (B, T, C)
     {
-        x = x + attn.Forward(ln_1.call(x), start, cache);
+        x = x + attn.Forward(ln_1.call(x), start, cache, docs);
         return x + mlp.call(ln_2.call(x));
     }
 }
@@ -216,7 +226,7 @@ internal sealed class CausalSelfAttention : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor x, int start, LayerCache? cache)
+    public Tensor Forward(Tensor x, int start, LayerCache? cache, DocumentLayout? docs)
     {
         long B = x.shape[0], T = x.shape[1], C = x.shape[2], hs = C / nh;
         var qkv = ctx.Linear(x, c_attn).split(C, dim: 2);                          // 3 × (B, T, C)
@@ -230,8 +240,8 @@ internal sealed class CausalSelfAttention : nn.Module
         }
         if (rotary is not null)
         {
-            q = rotary.Apply(q, start);
-            k = rotary.Apply(k, start);
+            q = docs is null ? rotary.Apply(q, start) : rotary.ApplyAt(q, docs.Positions);
+            k = docs is null ? rotary.Apply(k, start) : rotary.ApplyAt(k, docs.Positions);
         }
         bool causal = true;
         if (cache is not null)
@@ -250,9 +260,10 @@ internal sealed class CausalSelfAttention : nn.Module
             // With dropout, libtorch's CPU SDPA leaves its fused kernel (and is 12× slower at block 64); the
             // explicit form with a rand() mask is faster (block 256: 39 vs 49 ms per layer forward+backward).
             var att = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(hs));                    // (B, nh, T, T)
-            att = F.softmax(att.masked_fill(ctx.CausalMask(T, q.device), double.NegativeInfinity), -1);
+            att = F.softmax(att.masked_fill(docs is null ? ctx.CausalMask(T, q.device) : docs.Allowed.logical_not(), double.NegativeInfinity), -1);
             y = ModelContext.Dropout(att, dropout, true).matmul(v);                               // (B, nh, T, hs)
         }
+        else if (docs is not null) y = F.scaled_dot_product_attention(q, k, v, docs.Allowed, 0.0, false);   // causal within each document
         else y = F.scaled_dot_product_attention(q, k, v, null, 0.0, causal);                      // (B, nh, T, hs)
         y = y.transpose(1, 2).contiguous().view(B, T, C);
         return ModelContext.Dropout(ctx.Linear(y, c_proj), dropout, training);
@@ -307,6 +318,17 @@ internal sealed class Rotary : nn.Module
         register_buffer("inv", inv, persistent: false);
         register_buffer("cos", cos, persistent: false);
         register_buffer("sin", sin, persistent: false);
+    }
+
+    /// <summary>Rotates each batch row's tokens by their own positions (B, T): documents restart at 0.</summary>
+    public Tensor ApplyAt(Tensor x, Tensor positions)                                // (B, nh, T, hs), (B, T)
+    {
+        long half = x.shape[3] / 2;
+        var c = cos.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], half).to(x.dtype);   // (B, 1, T, hs/2)
+        var s = sin.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], half).to(x.dtype);
+        var x1 = x.narrow(-1, 0, half);
+        var x2 = x.narrow(-1, half, half);
+        return cat([x1 * c - x2 * s, x2 * c + x1 * s], -1);
     }
 
     public Tensor Apply(Tensor x, int start)                                         // (B, nh, T, hs)

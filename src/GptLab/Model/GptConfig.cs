@@ -18,6 +18,9 @@ public sealed record GptConfig
     public bool QkNorm { get; init; }                 // RMS-normalize queries and keys per head before attention
     public double LogitSoftcap { get; init; }         // logits → c·tanh(logits / c); 0 = off
     public bool ZeroInitProj { get; init; }           // attention and MLP output projections start at zero
+    public bool TieEmbeddings { get; init; } = true;  // lm_head shares wte's weight (GPT-2); false: a separate output matrix
+    public AttentionKind Attention { get; init; }      // causal | document (no attention across DocumentToken)
+    public int? DocumentToken { get; init; }          // the end-of-text id that separates documents (attention: document)
 
     public int HeadSize => NEmbd / NHead;
 

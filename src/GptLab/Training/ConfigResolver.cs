@@ -144,6 +144,8 @@ public static class ConfigResolver
         Require(c.LogInterval >= 1, "log_interval", $"must be ≥ 1, got {c.LogInterval}");
         Require(c.InitFrom.CheckpointDir is not string dir || Directory.Exists(dir), "init_from", $"must be scratch, resume or a checkpoint folder, got '{c.InitFrom}'");
         Require(c.LogitSoftcap >= 0, "logit_softcap", $"must be ≥ 0 (0 = off), got {c.LogitSoftcap}");
+        Require(c.MuonLr > 0 && double.IsFinite(c.MuonLr), "muon_lr", $"must be > 0, got {c.MuonLr}");
+        Require(c.MuonMomentum is >= 0 and < 1, "muon_momentum", $"must be in [0, 1), got {c.MuonMomentum}");
         Require(c.DecayFrac is > 0 and <= 1, "decay_frac", $"must be in (0, 1], got {c.DecayFrac}");
         Require(c.Threads >= 0, "threads", $"must be ≥ 0 (0 = all cores), got {c.Threads}");
         Require(System.Text.RegularExpressions.Regex.IsMatch(c.Device, @"^(cpu|cuda(:\d+)?)$"), "device", $"must be cpu, cuda or cuda:N, got '{c.Device}'");

@@ -7,4 +7,5 @@ public enum OptimizerKind
 {
     [JsonStringEnumMemberName("adamw")] AdamW,   // AdamW with nanoGPT's decay / no-decay groups
     Sgd,                                          // sgd: SGD with momentum
+    Muon,                                         // muon: orthogonalized Nesterov momentum for hidden matrices, AdamW for the rest
 }

@@ -29,6 +29,8 @@ public sealed record TrainConfig
     public bool QkNorm { get; init; }                  // RMS-normalize queries and keys per head
     public double LogitSoftcap { get; init; }          // c·tanh(logits/c); 0 = off
     public bool ZeroInitProj { get; init; }            // output projections of attention and MLP start at zero
+    public bool TieEmbeddings { get; init; } = true;   // lm_head shares wte's weight (nanoGPT); false: its own matrix
+    public AttentionKind Attention { get; init; } = AttentionKind.Causal; // causal | document (not across end-of-text)
 
     // loss
     public LossKind Loss { get; init; } = LossKind.CrossEntropy; // cross_entropy | squentropy | mse | ce_mse
@@ -44,6 +46,8 @@ public sealed record TrainConfig
     public double Beta1 { get; init; } = 0.9;
     public double Beta2 { get; init; } = 0.95;
     public double Momentum { get; init; } = 0.9;       // sgd only
+    public double MuonLr { get; init; } = 0.02;        // muon: peak learning rate of the hidden matrices (follows the schedule)
+    public double MuonMomentum { get; init; } = 0.95;  // muon: Nesterov momentum
     public double GradClip { get; init; } = 1.0;       // clip the global gradient norm at this value; 0 = off
 
     // learning-rate schedule
@@ -85,7 +89,7 @@ public sealed record TrainConfig
         MseTargetWeight = MseTargetWeight,
     };
 
-    public GptConfig ToGptConfig(int dataVocab) => new()
+    public GptConfig ToGptConfig(int dataVocab, int? eos = null) => new()
     {
         BlockSize = BlockSize,
         VocabSize = PadVocab ? GptConfig.PadVocab(dataVocab) : dataVocab,
@@ -101,6 +105,9 @@ public sealed record TrainConfig
         QkNorm = QkNorm,
         LogitSoftcap = LogitSoftcap,
         ZeroInitProj = ZeroInitProj,
+        TieEmbeddings = TieEmbeddings,
+        Attention = Attention,
+        DocumentToken = Attention == AttentionKind.Document ? eos : null,
     };
 
     /// <summary>This config with the model shape of a checkpoint (init_from a checkpoint folder), as nanoGPT
@@ -118,6 +125,8 @@ public sealed record TrainConfig
         Norm = m.Norm,
         QkNorm = m.QkNorm,
         LogitSoftcap = m.LogitSoftcap,
+        TieEmbeddings = m.TieEmbeddings,
+        Attention = m.Attention,
         PadVocab = m.VocabSize != dataVocab,
     };
 

@@ -57,7 +57,9 @@ internal sealed class Trainer : IDisposable
 
         random.manual_seed(config.Seed);
         var device = TorchRuntime.Device(config.Device);
-        model = new Gpt(config.ToGptConfig(data.Tokenizer.VocabSize));
+        if (config.Attention == AttentionKind.Document && data.Tokenizer.EosId is null)
+            throw new GptLabException($"config key 'attention': document needs an end-of-text token between documents; the {data.Tokenizer.Kind} tokenizer of {data.Directory} has none — use attention: causal");
+        model = new Gpt(config.ToGptConfig(data.Tokenizer.VocabSize, data.Tokenizer.EosId));
         if (device.type != DeviceType.CPU) model.to(device);
         model.Autocast = config.Dtype.Autocast();
         if (resumeFrom == null && config.InitFrom.CheckpointDir is string from)
@@ -65,7 +67,10 @@ internal sealed class Trainer : IDisposable
         optimizer = new Optimizer(model, config);
         scaler = config.Dtype == Precision.Float16 ? new LossScaler() : null;
         trainingStep = new TrainingStep(model, optimizer, loss, data.Tokenizer.VocabSize, config.GradClip, this.sync, scaler);
-        trainBatches = new BatchSource(data.Train, config.BatchSize, config.BlockSize, config.Batching == Batching.Sequential, (ulong)config.Seed * 2654435761UL + 1);
+        if (config.Batching == Batching.DocAligned && data.Tokenizer.EosId is null)
+            throw new GptLabException($"config key 'batching': doc_aligned needs an end-of-text token between documents; the {data.Tokenizer.Kind} tokenizer of {data.Directory} has none — use batching: random");
+        trainBatches = new BatchSource(data.Train, config.BatchSize, config.BlockSize, config.Batching == Batching.Sequential, (ulong)config.Seed * 2654435761UL + 1,
+            config.Batching == Batching.DocAligned ? data.Tokenizer.EosId : null);
         maxIters = config.Epochs > 0
             ? (int)Math.Ceiling(config.Epochs * trainBatches.ChunksPerEpoch / ((double)config.BatchSize * config.GradientAccumulationSteps))
             : config.MaxIters;

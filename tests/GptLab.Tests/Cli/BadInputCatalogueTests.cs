@@ -10,7 +10,7 @@ public class BadInputCatalogueTests(TrainedRun trained) : IClassFixture<TrainedR
     {
         { ["train", "--bogus"], "Unrecognized command or argument '--bogus'" },
         { ["train", "--set"], "--set" },
-        { ["train", "--set", "optimizer=adam", "--data", "data"], "must be one of adamw, sgd" },
+        { ["train", "--set", "optimizer=adam", "--data", "data"], "must be one of adamw, sgd, muon" },
         { ["train", "--set", "n_layer=0", "--data", "data"], "n_layer" },
         { ["train", "--set", "nlayer=2", "--data", "data"], "did you mean 'n_layer'" },
         { ["train", "--data", "data", "--out", "runs/tiny"], "already holds a run" },
@@ -20,6 +20,8 @@ public class BadInputCatalogueTests(TrainedRun trained) : IClassFixture<TrainedR
         { ["train", "--data", "data", "--set", "device=cuda"], "this GptLab is built with the CPU libtorch" },
         { ["train", "--data", "data", "--set", "device=tpu"], "must be cpu, cuda or cuda:N" },
         { ["train", "--data", "data", "--set", "dtype=fp8"], "must be one of float32, bfloat16, float16" },
+        { ["train", "--data", "data", "--set", "attention=document"], "needs an end-of-text token" },
+        { ["train", "--data", "data", "--set", "optimizer=muon", "--set", "muon_lr=0"], "muon_lr" },
         { ["train", "--samples", "-1"], "--samples must be ≥ 0" },
         { ["train", "--preset", "nope"], "no preset or config file 'nope'" },
         { ["eval", "--run", "runs/tiny", "--batch-size", "0"], "--batch-size must be ≥ 1" },

@@ -1,0 +1,184 @@
+using System.Text.Json;
+using GptLab.Checkpoints;
+using GptLab.Data;
+using GptLab.Model;
+using GptLab.Runs;
+using GptLab.Training;
+using static TorchSharp.torch;
+
+namespace GptLab.Tests.Model;
+
+/// <summary>Muon, untied embeddings, document attention and doc-aligned windows (issue 17), each checked against
+/// what it promises; nanoGPT's defaults are untouched (ModernOptionsTests, TrainerTests).</summary>
+public class SpeedrunOptionsTests
+{
+    private static readonly GptConfig Small = new() { VocabSize = 64, BlockSize = 16, NLayer = 2, NHead = 2, NEmbd = 16 };
+
+    /// <summary>A char dataset of short documents (one per JSON line), each starting with 'X' and nowhere else.</summary>
+    private static string Stories(TempDir dir, int count = 400)
+    {
+        var words = Tiny.ShakespeareText(40000).Replace("X", "", StringComparison.Ordinal).Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var rng = new Random(3);
+        var lines = Enumerable.Range(0, count).Select(i =>
+            JsonSerializer.Serialize(new { text = "X" + string.Join(' ', Enumerable.Range(0, rng.Next(4, 14)).Select(_ => words[rng.Next(words.Length)])) }));
+        File.WriteAllLines(dir["stories.jsonl"], lines);
+        DatasetPreparer.Prepare(new PrepareOptions { Source = CorpusSource.FromPath(dir["stories.jsonl"], null), OutDir = dir["stories"], Tokenizer = "char", Name = "stories" });
+        return dir["stories"];
+    }
+
+    [Theory]
+    [InlineData(48, 24)]
+    [InlineData(24, 48)]
+    [InlineData(32, 32)]
+    public void Muon_orthogonalization_maps_singular_values_into_the_quintic_band_and_keeps_the_singular_vectors(int rows, int cols)
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(rows * 100 + cols);
+        var g = randn(rows, cols) * 3;
+        var o = NewtonSchulz.Orthogonalize(g);
+        var (u, s, vh) = linalg.svd(g, fullMatrices: false);
+        var so = linalg.svdvals(o).data<float>().ToArray();
+        Assert.All(so, x => Assert.InRange(x, 0.6f, 1.25f));
+        Assert.True(s.data<float>().ToArray() is var sg && sg.Max() / sg.Min() > 2, "the input's singular values should be spread");
+        // same singular vectors: Uᵀ O V is diagonal
+        var core = u.t().matmul(o).matmul(vh.t());
+        var off = core - diag(core.diagonal());
+        Assert.True(off.abs().max().item<float>() < 1e-3, $"off-diagonal {off.abs().max().item<float>()}");
+        Assert.True(core.diagonal().min().item<float>() > 0.6);
+    }
+
+    [Fact]
+    public void Muon_updates_the_hidden_matrices_and_leaves_embeddings_head_and_gains_to_adamw()
+    {
+        using var model = new Gpt(Small with { TieEmbeddings = false });
+        using var opt = new Optimizer(model, new TrainConfig { Optimizer = OptimizerKind.Muon });
+        var muon = opt.MuonParameters;
+        Assert.Equal(2 * 4, muon.Count);   // c_attn, attn.c_proj, c_fc, mlp.c_proj per layer
+        Assert.All(muon, n => Assert.StartsWith("transformer.h.", n));
+        Assert.DoesNotContain(muon, n => n.Contains("wte") || n.Contains("wpe") || n.Contains("lm_head") || n.Contains("ln_"));
+    }
+
+    [Fact]
+    public void A_muon_run_resumed_from_its_checkpoint_continues_the_same_curve()
+    {
+        using var dir = new TempDir();
+        using var data = Dataset.Open(Tiny.CharDataset(dir));
+        var config = Tiny.Config(data.Directory, 12) with { Optimizer = OptimizerKind.Muon, MuonLr = 0.02, EvalInterval = 4, Dtype = Precision.BFloat16 };
+        var whole = new RecordingObserver();
+        var wholeRun = new RunDirectory(dir["whole"]);
+        wholeRun.Create();
+        using (var t = new Trainer(config, data, wholeRun)) t.Run([whole]);
+        var run = new RunDirectory(dir["split"]);
+        run.Create();
+        using (var t = new Trainer(config with { MaxIters = 6 }, data, run)) t.Run([]);
+        Assert.Contains(CheckpointStore.LoadOptimizerState(run.LastCheckpoint).Keys, k => k.StartsWith("muon_momentum/transformer.h.0.attn.c_attn.weight", StringComparison.Ordinal));
+        var second = new RecordingObserver();
+        using (var t = new Trainer(config, data, run, run.LastCheckpoint)) t.Run([second]);
+        Assert.Equal(whole.Steps.Skip(6).Select(s => s.Loss), second.Steps.Select(s => s.Loss));
+    }
+
+    [Fact]
+    public void Untied_embeddings_give_the_output_head_its_own_weight()
+    {
+        using var tied = new Gpt(Small);
+        using var untied = new Gpt(Small with { TieEmbeddings = false });
+        Assert.DoesNotContain(tied.named_parameters(), p => p.name == "lm_head.weight");
+        var head = untied.named_parameters().Single(p => p.name == "lm_head.weight").parameter;
+        Assert.Equal(new long[] { 64, 16 }, head.shape);
+        Assert.Equal(tied.NumParams() + 64 * 16, untied.NumParams());
+        using var _ = no_grad();
+        using var idx = tensor(new long[] { 1, 2, 3 }, [1, 3]);
+        var before = untied.forward(idx).clone();
+        head.zero_();   // the logits now come from lm_head alone: all zero
+        Assert.Equal(0f, untied.forward(idx).abs().max().item<float>());
+        Assert.True(before.abs().max().item<float>() > 0);
+    }
+
+    [Theory]
+    [InlineData(PosEmbedding.Learned)]
+    [InlineData(PosEmbedding.Rope)]
+    public void Document_attention_never_looks_across_end_of_text_and_restarts_positions(PosEmbedding pos)
+    {
+        const int eos = 63;
+        using var scope = NewDisposeScope();
+        random.manual_seed(5);
+        using var model = new Gpt(Small with { Attention = AttentionKind.Document, DocumentToken = eos, PosEmbedding = pos });
+        using var causal = new Gpt(Small with { PosEmbedding = pos });
+        causal.load_state_dict(model.state_dict());
+        model.eval();
+        causal.eval();
+        using var _ = no_grad();
+        long[] a = [5, 9, 12, 7, eos], b = [20, 21, 22, 23, 24, 25];
+        Tensor Logits(Gpt m, long[] first) => m.forward(tensor(first.Concat(b).ToArray(), [1, first.Length + b.Length])).narrow(1, first.Length, b.Length);
+        var withA = Logits(model, a);
+        var withOtherA = Logits(model, [40, 41, 42, 43, eos]);
+        var alone = model.forward(tensor(b, [1, b.Length]));
+        Assert.True((withA - withOtherA).abs().max().item<float>() < 1e-5, "changing the other document changed this one's logits");
+        Assert.True((withA - alone).abs().max().item<float>() < 1e-5, "a document after end-of-text must read as if it started the window");
+        var causalA = Logits(causal, a);
+        var causalOther = Logits(causal, [40, 41, 42, 43, eos]);
+        Assert.True((causalA - causalOther).abs().max().item<float>() > 1e-3, "the control: causal attention does see the other document");
+        // within the first document, document attention equals causal attention
+        var firstDoc = tensor(a.Concat(b).ToArray(), [1, a.Length + b.Length]);
+        Assert.True((model.forward(firstDoc).narrow(1, 0, a.Length) - causal.forward(firstDoc).narrow(1, 0, a.Length)).abs().max().item<float>() < 1e-5);
+    }
+
+    [Fact]
+    public void Doc_aligned_windows_start_at_a_document_start()
+    {
+        using var dir = new TempDir();
+        using var data = Dataset.Open(Stories(dir));
+        int eos = data.Tokenizer.EosId!.Value, x = data.Tokenizer.Encode("X")[0];
+        var aligned = new BatchSource(data.Train, 32, 16, false, 7, alignToDocumentsAfter: eos);
+        var random = new BatchSource(data.Train, 32, 16, false, 7);
+        using var scope = NewDisposeScope();
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.All(aligned.Next().X.select(1, 0).data<long>().ToArray(), t => Assert.Equal(x, (int)t));   // every document starts with X
+            Assert.Contains(random.Next().X.select(1, 0).data<long>().ToArray(), t => t != x);               // the control
+        }
+    }
+
+    [Fact]
+    public void Document_attention_on_data_without_end_of_text_is_a_clear_error()
+    {
+        using var dir = new TempDir();
+        using var data = Dataset.Open(Tiny.CharDataset(dir));
+        var e = Assert.Throws<GptLabException>(() => new Trainer(Tiny.Config(data.Directory) with { Attention = AttentionKind.Document }, data, null));
+        Assert.Contains("needs an end-of-text token", e.Message);
+        e = Assert.Throws<GptLabException>(() => new Trainer(Tiny.Config(data.Directory) with { Batching = Batching.DocAligned }, data, null));
+        Assert.Contains("doc_aligned needs an end-of-text token", e.Message);
+    }
+
+    [Fact]
+    public void A_tiny_model_on_short_documents_with_every_speedrun_option_learns()
+    {
+        using var dir = new TempDir();
+        string data = Stories(dir);
+        var config = Tiny.Config(data, 60) with
+        {
+            Optimizer = OptimizerKind.Muon,
+            MuonLr = 0.03,
+            LearningRate = 1e-2,
+            TieEmbeddings = false,
+            Attention = AttentionKind.Document,
+            Batching = Batching.DocAligned,
+            Norm = NormKind.RmsNorm,
+            QkNorm = true,
+            LogitSoftcap = 15,
+            ZeroInitProj = true,
+            Activation = Activation.Relu2,
+            PosEmbedding = PosEmbedding.Rope,
+            LrSchedule = LrScheduleKind.Wsd,
+            Dtype = Precision.BFloat16,
+            EvalInterval = 60,
+        };
+        var rec = new RecordingObserver();
+        using (var s = TrainingSession.Start(config, dir["run"])) s.Train([rec]);
+        Assert.True(rec.Evals[^1].ValNll < rec.Evals[0].ValNll - 0.5, $"val NLL {rec.Evals[0].ValNll:0.000} → {rec.Evals[^1].ValNll:0.000}");
+        using var ck = CheckpointStore.Load(new RunDirectory(dir["run"]).LastCheckpoint);
+        Assert.Equal(AttentionKind.Document, ck.Model.Config.Attention);   // the options travel with the checkpoint
+        Assert.False(ck.Model.Config.TieEmbeddings);
+        Assert.Equal(ck.Tokenizer.EosId, ck.Model.Config.DocumentToken);
+    }
+}
