@@ -26,7 +26,7 @@ internal static class BenchCommand
         var rssAt = new Option<string?>("--rss-at") { Description = "record resident memory after these iterations (comma-separated, counting warm-up)" };
         var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS); `bench prepare` and `bench bpe` time the data path.")
         {
-            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, window, rssAt, PrepareBenchCommand(), BpeBenchCommand(), LossBenchCommand(), ClaimBenchCommand(),
+            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, window, rssAt, PrepareBenchCommand(), BpeBenchCommand(), LossBenchCommand(), ClaimBenchCommand(), SpeedrunBenchCommand(),
         };
         cmd.SetAction(p =>
         {
@@ -66,6 +66,68 @@ internal static class BenchCommand
             table.AddRow("MKL shim", r.MklShim ? "loaded" : TorchRuntime.MklShimNote ?? "no");
             if (r.Rss is { Count: > 0 } points) table.AddRow("RSS", string.Join(", ", points.Select(x => $"{x.RssMb:0} MiB at iter {x.Iter:N0}")));
             AnsiConsole.Write(table);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command SpeedrunBenchCommand()
+    {
+        var preset = new Option<string>("--preset") { Description = "the config to race (a preset or a JSON file)", DefaultValueFactory = _ => "shakespeare-char-speedrun" };
+        var target = (new Option<double>("--target") { Description = "the validation NLL to reach", DefaultValueFactory = _ => 1.47 }).Above(0, double.MaxValue);
+        var budget = (new Option<double>("--budget-min") { Description = "training minutes allowed (evaluation excluded)", DefaultValueFactory = _ => 30 }).Above(0, double.MaxValue);
+        var evalEvery = (new Option<int>("--eval-every") { Description = "evaluate the whole validation split every N steps", DefaultValueFactory = _ => 100 }).AtLeast(1);
+        var seeds = new Option<string>("--seeds") { Description = "comma-separated seeds, one run each; the summary gives the median", DefaultValueFactory = _ => "1337" };
+        var full = new Option<bool>("--full") { Description = "keep training after the target (to the budget or max_iters)" };
+        var sets = new Option<string[]>("--set") { Description = "override any config key (e.g. dtype=float32, optimizer=adamw)" };
+        var threads = (new Option<int?>("--threads") { Description = "intra-op threads (default: all cores)" }).AtLeast(1);
+        var json = new Option<bool>("--json") { Description = "print one JSON object per run (and the summary)" };
+        var cmd = new Command("speedrun", "Race a config to a validation NLL on its dataset: minutes, steps and tokens to 1.70/1.60/1.50/target, whole-split evaluations off the clock.")
+        {
+            preset, target, budget, evalEvery, seeds, full, sets, threads, json,
+        };
+        cmd.SetAction(p =>
+        {
+            string name = p.GetValue(preset)!;
+            var seedList = Ints(p.GetValue(seeds)!).ToList();
+            if (seedList.Count == 0) throw new GptLabException("--seeds needs at least one seed");
+            var options = new SpeedrunOptions { Target = p.GetValue(target), BudgetMinutes = p.GetValue(budget), EvalEvery = p.GetValue(evalEvery), StopAtTarget = !p.GetValue(full) };
+            bool asJson = p.GetValue(json);
+            using var signals = new SignalCancellation();
+            var results = new List<SpeedrunResult>();
+            foreach (int seed in seedList)
+            {
+                var extra = new List<string>(p.GetValue(sets) ?? []) { $"seed={seed}" };
+                if (p.GetValue(threads) is int t) extra.Add($"threads={t}");
+                var config = ConfigResolver.Resolve([ConfigResolver.LoadPreset(name)], extra);
+                if (!asJson) Console.WriteLine($"{name}, seed {seed}: {config.NLayer}L/{config.NHead}H/{config.NEmbd}, block {config.BlockSize}, batch {config.BatchSize}×{config.GradientAccumulationSteps}, {JsonEnum.Name(config.Optimizer)}, {JsonEnum.Name(config.Dtype)}, max_iters {config.MaxIters:N0}; target {options.Target}, budget {options.BudgetMinutes} min (clock: training only)");
+                var r = Speedrun.Run(name, config, options, asJson ? null : pt => Console.WriteLine($"  step {pt.Step,6:N0}  {pt.Tokens / 1e6,7:0.00}M tokens  {pt.TrainMinutes,6:0.00} min  val NLL {pt.ValNll:0.0000}"), signals.Token);
+                results.Add(r);
+                if (asJson) Console.WriteLine(JsonSerializer.Serialize(r, Json.Line));
+                else
+                {
+                    foreach (var m in r.Milestones)
+                        Console.WriteLine(m.Minutes is double min ? $"  val ≤ {m.Loss:0.00}: {min:0.00} min, step {m.Step:N0}, {m.Tokens / 1e6:0.00}M tokens" : $"  val ≤ {m.Loss:0.00}: not reached");
+                    Console.WriteLine($"  best val NLL {r.BestValNll:0.0000} at step {r.BestStep:N0}; {r.TrainMinutes:0.00} min training ({r.MsPerStep:0} ms/step), {r.EvalMinutes:0.00} min evaluating; ended at the {r.Ended}");
+                }
+                if (signals.Token.IsCancellationRequested) break;
+            }
+            if (results.Count > 1)
+            {
+                var summary = new
+                {
+                    preset = name, seeds = results.Select(r => r.Seed).ToList(),
+                    median_best_val_nll = GptLab.Runs.Measure.Median(results.Select(r => r.BestValNll).ToList()),
+                    median_minutes = results[0].Milestones.Select((m, i) => new
+                    {
+                        loss = m.Loss,
+                        reached = results.Count(r => r.Milestones[i].Minutes is not null),
+                        minutes = results.All(r => r.Milestones[i].Minutes is not null) ? GptLab.Runs.Measure.Median(results.Select(r => r.Milestones[i].Minutes!.Value).ToList()) : (double?)null,
+                    }).ToList(),
+                };
+                Console.WriteLine(asJson ? JsonSerializer.Serialize(summary, Json.Line)
+                    : $"median of {results.Count} seeds: best val NLL {summary.median_best_val_nll:0.0000}; " + string.Join("; ", summary.median_minutes.Select(m => m.minutes is double x ? $"≤ {m.loss:0.00} in {x:0.00} min" : $"≤ {m.loss:0.00} reached by {m.reached} of {results.Count}")));
+            }
             return 0;
         });
         return cmd;

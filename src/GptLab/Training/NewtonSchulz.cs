@@ -10,7 +10,7 @@ namespace GptLab.Training;
 /// </summary>
 internal static class NewtonSchulz
 {
-    public const double A = 3.4445, B = -4.7750, C = 2.0315;
+    public const float A = 3.4445f, B = -4.7750f, C = 2.0315f;
 
     public static Tensor Orthogonalize(Tensor g, int steps = 5)
     {
@@ -21,8 +21,8 @@ internal static class NewtonSchulz
         for (int i = 0; i < steps; i++)
         {
             var a = x.matmul(x.t());
-            var b = a * B + a.matmul(a) * C;
-            x = x * A + b.matmul(x);
+            var b = addmm(a, a, a, beta: B, alpha: C);       // bA + cA², one fused call
+            x = addmm(x, b, x, beta: A, alpha: 1);            // aX + (bA + cA²)X
         }
         if (tall) x = x.t();
         return x.to(g.dtype);
