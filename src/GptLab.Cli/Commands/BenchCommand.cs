@@ -101,7 +101,7 @@ internal static class BenchCommand
                 if (p.GetValue(threads) is int t) extra.Add($"threads={t}");
                 var config = ConfigResolver.Resolve([ConfigResolver.LoadPreset(name)], extra);
                 if (!asJson) Console.WriteLine($"{name}, seed {seed}: {config.NLayer}L/{config.NHead}H/{config.NEmbd}, block {config.BlockSize}, batch {config.BatchSize}×{config.GradientAccumulationSteps}, {JsonEnum.Name(config.Optimizer)}, {JsonEnum.Name(config.Dtype)}, max_iters {config.MaxIters:N0}; target {options.Target}, budget {options.BudgetMinutes} min (clock: training only)");
-                var r = Speedrun.Run(name, config, options, asJson ? null : pt => Console.WriteLine($"  step {pt.Step,6:N0}  {pt.Tokens / 1e6,7:0.00}M tokens  {pt.TrainMinutes,6:0.00} min  val NLL {pt.ValNll:0.0000}"), signals.Token);
+                var r = Speedrun.Run(name, config, options, asJson ? null : pt => Console.WriteLine($"  step {pt.Step,6:N0}  {pt.Tokens / 1e6,7:0.00}M tokens  {pt.TrainMinutes,6:0.00} min  val NLL {pt.ValNll:0.0000} ({pt.NatsPerChar:0.0000} nats/char)"), signals.Token);
                 results.Add(r);
                 if (asJson) Console.WriteLine(JsonSerializer.Serialize(r, Json.Line));
                 else

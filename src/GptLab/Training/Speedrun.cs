@@ -17,8 +17,9 @@ public sealed record SpeedrunOptions
     public bool StopAtTarget { get; init; } = true;
 }
 
-/// <summary>An evaluation of the whole validation split during a speedrun.</summary>
-public sealed record SpeedrunPoint(int Step, long Tokens, double TrainMinutes, double ValNll);
+/// <summary>An evaluation of the whole validation split during a speedrun (NLL per token, and per character of the
+/// split's text: comparable across tokenizers).</summary>
+public sealed record SpeedrunPoint(int Step, long Tokens, double TrainMinutes, double ValNll, double NatsPerChar);
 
 /// <summary>When the validation NLL first reached <see cref="Loss"/> (nulls: not within the budget).</summary>
 public sealed record SpeedrunMilestone(double Loss, int? Step, long? Tokens, double? Minutes);
@@ -111,7 +112,7 @@ public static class Speedrun
             try
             {
                 var r = Evaluator.Evaluate(trainer.Model, data.Tokenizer, data.Val, data.Meta.Val.Chars, data.Meta.Val.Bytes, batchSize: 16);
-                var point = new SpeedrunPoint(step, tokens, Clock.Elapsed.TotalMinutes, r.Nll);
+                var point = new SpeedrunPoint(step, tokens, Clock.Elapsed.TotalMinutes, r.Nll, r.NatsPerChar);
                 Points.Add(point);
                 progress?.Invoke(point);
                 return point;

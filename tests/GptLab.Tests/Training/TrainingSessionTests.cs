@@ -88,7 +88,7 @@ public class TrainingSessionTests
     public void A_misspelt_choice_lists_the_allowed_values()
     {
         var e = Assert.Throws<GptLabException>(() => ConfigResolver.Resolve([], ["optimizer=adam"]));
-        Assert.Equal("config key 'optimizer' must be one of adamw, sgd; got \"adam\"", e.Message);
+        Assert.Equal("config key 'optimizer' must be one of adamw, sgd, muon; got \"adam\"", e.Message);
         var d = Assert.Throws<GptLabException>(() => ConfigResolver.Resolve([], ["dtype=fp16"]));
         Assert.Contains("float32, bfloat16", d.Message);
     }
