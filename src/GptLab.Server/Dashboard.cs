@@ -54,6 +54,7 @@ public sealed class Dashboard : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(listenOn, options.Port));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton<IHostLifetime, HostedByCaller>();   // signals belong to the caller
         var app = builder.Build();
 
         var models = new ModelHost(options.Threads);

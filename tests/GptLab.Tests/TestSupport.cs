@@ -65,9 +65,26 @@ public static class GptLabProcess
 
     public static Process Start(string workDir, params string[] args) => Start(workDir, args, []);
 
+    private static readonly bool RestoresSigint = CanRestoreSigint();
+
+    private static bool CanRestoreSigint()
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "true"]) { UseShellExecute = false, RedirectStandardError = true })!;
+            p.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
+
     public static Process Start(string workDir, string[] args, Dictionary<string, string> env)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A suite started in the background (`./test.sh &`) runs with SIGINT ignored, and every child inherits that
+        // (.NET then leaves SIGINT alone, as shells expect of background jobs); coreutils' env restores the default
+        // so that gptlab sees Ctrl+C as it does in a terminal.
+        var psi = new ProcessStartInfo(RestoresSigint ? "env" : "dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (RestoresSigint) foreach (var a in new[] { "--default-signal=INT", "dotnet" }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["CI"] = "1";
