@@ -28,7 +28,7 @@ internal sealed class ModelLocator
             if (!Directory.Exists(dir.Path)) throw new GptLabException($"{run}: no such run folder");
             if (ck is "best" or "last") return ck == "best" ? dir.BestCheckpoint : dir.LastCheckpoint;
             if (ck != null) throw new GptLabException("with --run, --checkpoint is best or last");
-            return CheckpointStore.Exists(dir.BestCheckpoint) ? dir.BestCheckpoint : dir.LastCheckpoint;
+            return CheckpointStore.PreferredOf(dir);
         }
         return ck!;
     }

@@ -53,6 +53,9 @@ public sealed record RunSummary
         };
     }
 
+    /// <summary>The run's state from its status file (unknown when missing or damaged).</summary>
+    public static string StateOf(RunDirectory run) => EffectiveState(Safe(run.ReadStatus));
+
     /// <summary>"running" only while the owning process lives: a run killed with -9 shows as stopped.</summary>
     public static string EffectiveState(RunStatus? status)
     {

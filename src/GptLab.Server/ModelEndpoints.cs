@@ -80,7 +80,7 @@ internal static class ModelEndpoints
 
     private static string CheckpointOf(RunDirectory run)
     {
-        string dir = CheckpointStore.Exists(run.BestCheckpoint) ? run.BestCheckpoint : run.LastCheckpoint;
+        string dir = CheckpointStore.PreferredOf(run);
         if (!CheckpointStore.Exists(dir)) throw HttpProblem.NotFound($"run '{run.Name}' has no checkpoint yet");
         return dir;
     }

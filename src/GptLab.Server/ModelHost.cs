@@ -12,7 +12,6 @@ internal sealed class ModelHost(int threads) : IDisposable
     private readonly SemaphoreSlim gate = new(1, 1);
     private Checkpoint? loaded;
     private (string Dir, DateTime Written) loadedKey;
-    private bool initialized;
 
     /// <summary>Runs <paramref name="work"/> with the checkpoint in <paramref name="dir"/> on a worker thread;
     /// 429 when another generation is running.</summary>
@@ -28,7 +27,7 @@ internal sealed class ModelHost(int threads) : IDisposable
 
     private Checkpoint Load(string dir)
     {
-        if (!initialized) { TorchRuntime.Initialize(threads); initialized = true; }
+        TorchRuntime.Initialize(threads);   // once per process; later calls only check the thread count
         var key = (Path.GetFullPath(dir), File.GetLastWriteTimeUtc(Path.Combine(dir, CheckpointManifest.FileName)));
         if (loaded is null || loadedKey != key)
         {

@@ -60,7 +60,7 @@ internal static class RunEndpoints
                     var samples = JsonlTail.Read<SampleRecord>(run.SamplesPath, samplesAt);
                     if (samples.Items.Count > 0) await sse.Send("samples", new { Records = samples.Items, samples.Offset }, ct);
                     samplesAt = samples.Offset;
-                    var status = RunSummary.EffectiveState(SafeStatus(run));
+                    var status = RunSummary.StateOf(run);
                     if (status != lastStatus) await sse.Send("status", new { State = status }, ct);
                     lastStatus = status;
                     if (DateTime.UtcNow - keepAlive > TimeSpan.FromSeconds(15)) { await sse.KeepAlive(ct); keepAlive = DateTime.UtcNow; }
@@ -69,12 +69,5 @@ internal static class RunEndpoints
             }
             catch (OperationCanceledException) { /* the page closed or the server stops */ }
         });
-    }
-
-    private static RunStatus? SafeStatus(RunDirectory run)
-    {
-        try { return run.ReadStatus(); }
-        catch (GptLabException) { return null; }
-        catch (IOException) { return null; }
     }
 }

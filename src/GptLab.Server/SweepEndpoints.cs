@@ -51,7 +51,7 @@ internal static class SweepEndpoints
                 ? ImportanceCache.AddOrUpdate(at.ToString(), _ => (key, SweepReport.ImportanceOf(spec, peers, names)),
                     (_, old) => old.Key == key ? old : (key, SweepReport.ImportanceOf(spec, peers, names))).Value
                 : null;
-            var status = study.Status();
+            var status = StudyStatus.Of(trials, spec);
             return Results.Json(new
             {
                 Name = name, Method = JsonEnum.Name(spec.Method), Metric = spec.MetricName, spec.Minimize, Parameters = names,

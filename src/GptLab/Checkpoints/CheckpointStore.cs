@@ -94,6 +94,9 @@ public static class CheckpointStore
     public static IReadOnlyList<(string Kind, string Directory, CheckpointManifest? Manifest)> OfRun(Runs.RunDirectory run) =>
         [.. new[] { ("best", run.BestCheckpoint), ("last", run.LastCheckpoint) }.Select(k => (k.Item1, k.Item2, Exists(k.Item2) ? ReadManifest(k.Item2) : null))];
 
+    /// <summary>The checkpoint a run is used through: its best, else its last.</summary>
+    public static string PreferredOf(Runs.RunDirectory run) => Exists(run.BestCheckpoint) ? run.BestCheckpoint : run.LastCheckpoint;
+
     public static bool Exists(string dir)
     {
         AtomicDirectory.Recover(dir);

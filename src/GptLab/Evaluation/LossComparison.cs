@@ -39,7 +39,7 @@ public static class LossComparison
                 run = session.Run;
                 result = session.Train([rec, .. observersFor?.Invoke(loss) ?? []], cancel);
             }
-            string ckDir = CheckpointStore.Exists(run.BestCheckpoint) ? run.BestCheckpoint : run.LastCheckpoint;
+            string ckDir = CheckpointStore.PreferredOf(run);
             using var ck = CheckpointStore.Load(ckDir);
             var eval = Evaluator.Evaluate(ck.Model, ck.Tokenizer, data.Val, data.Meta.Val.Chars, data.Meta.Val.Bytes);
             Json.Write(Path.Combine(run.Path, "eval.json"), eval);

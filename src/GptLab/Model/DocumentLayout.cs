@@ -9,6 +9,12 @@ namespace GptLab.Model;
 /// </summary>
 internal sealed record DocumentLayout(Tensor Positions, Tensor Allowed)
 {
+    private Tensor? blocked;
+
+    /// <summary>The keys a query may not see (the dropout path's masked_fill): not <see cref="Allowed"/>, made once per
+    /// forward (on first use, in the forward's dispose scope) rather than once per layer.</summary>
+    public Tensor Blocked => blocked ??= Allowed.logical_not();
+
     /// <summary>(B, T) ids → positions (B, T) and the keys each query may see, (B, 1, T, T) (true = attend).</summary>
     public static DocumentLayout Of(Tensor idx, int eos, ModelContext ctx)
     {

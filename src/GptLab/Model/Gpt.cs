@@ -260,7 +260,7 @@ internal sealed class CausalSelfAttention : nn.Module
             // With dropout, libtorch's CPU SDPA leaves its fused kernel (and is 12× slower at block 64); the
             // explicit form with a rand() mask is faster (block 256: 39 vs 49 ms per layer forward+backward).
             var att = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(hs));                    // (B, nh, T, T)
-            att = F.softmax(att.masked_fill(docs is null ? ctx.CausalMask(T, q.device) : docs.Allowed.logical_not(), double.NegativeInfinity), -1);
+            att = F.softmax(att.masked_fill(docs is null ? ctx.CausalMask(T, q.device) : docs.Blocked, double.NegativeInfinity), -1);
             y = ModelContext.Dropout(att, dropout, true).matmul(v);                               // (B, nh, T, hs)
         }
         else if (docs is not null) y = F.scaled_dot_product_attention(q, k, v, docs.Allowed, 0.0, false);   // causal within each document

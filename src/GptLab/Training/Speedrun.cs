@@ -54,13 +54,12 @@ public static class Speedrun
     {
         if (options.EvalEvery < 1) throw new GptLabException($"--eval-every must be ≥ 1, got {options.EvalEvery}");
         if (!(options.BudgetMinutes > 0)) throw new GptLabException($"--budget-min must be > 0, got {options.BudgetMinutes}");
-        TorchRuntime.Initialize(config.EffectiveThreads);   // before anything touches torch (the MKL shim must load first)
         using var data = DatasetLocator.Open(config.Dataset);
         // the trainer's own estimates are off (one batch at the start and the end); samples and checkpoints too
         config = config with { EvalInterval = int.MaxValue, EvalIters = 1, LogInterval = 1, SampleTokens = 0 };
         ConfigResolver.Validate(config);
         using var trainer = new Trainer(config, data, null);
-        var watcher = new Watcher(trainer, data, options, progress, stop);
+        using var watcher = new Watcher(trainer, data, options, progress, stop);
         trainer.Run([watcher], watcher.Stop);
         if (watcher.Points.Count == 0 || watcher.Points[^1].Step != trainer.Step) watcher.Evaluate(trainer.Step, (long)trainer.Step * config.TokensPerIter);
         var best = watcher.Points.MinBy(p => p.ValNll)!;
@@ -78,7 +77,7 @@ public static class Speedrun
         };
     }
 
-    private sealed class Watcher(Trainer trainer, Dataset data, SpeedrunOptions options, Action<SpeedrunPoint>? progress, CancellationToken outer) : ITrainingObserver
+    private sealed class Watcher(Trainer trainer, Dataset data, SpeedrunOptions options, Action<SpeedrunPoint>? progress, CancellationToken outer) : ITrainingObserver, IDisposable
     {
         private readonly CancellationTokenSource cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
 
@@ -89,6 +88,8 @@ public static class Speedrun
         public CancellationToken Stop => cts.Token;
 
         public void OnStart(TrainingStart start) => Clock.Start();
+
+        public void Dispose() => cts.Dispose();
 
         public void OnStep(MetricRecord step)
         {
