@@ -124,18 +124,30 @@ public class SpeedrunOptionsTests
     }
 
     [Fact]
-    public void Doc_aligned_windows_start_at_a_document_start()
+    public void Doc_aligned_windows_start_at_a_document_start_or_whole_blocks_into_a_long_document()
     {
         using var dir = new TempDir();
         using var data = Dataset.Open(Stories(dir));
         int eos = data.Tokenizer.EosId!.Value, x = data.Tokenizer.Encode("X")[0];
-        var aligned = new BatchSource(data.Train, 32, 16, false, 7, alignToDocumentsAfter: eos);
-        var random = new BatchSource(data.Train, 32, 16, false, 7);
+        const int T = 16;   // shorter than most documents (4–14 words), so long documents get starts inside them
+        var tokens = new int[data.Train.Count];
+        data.Train.CopyTo(0, tokens);
+        var starts = BatchSource.WindowStarts(data.Train, eos, T);
+        var set = starts.ToHashSet();
+        Assert.All(starts, s => Assert.True(tokens[s] == x || (set.Contains(s - T) && !tokens.AsSpan((int)(s - T), T).Contains(eos)),
+            $"window at {s} neither starts a document nor lies a block after a start in the same document"));
+        Assert.Contains(starts, s => tokens[s] != x);                                                      // long documents were split
+        var covered = new bool[tokens.Length];
+        foreach (var s in starts) covered.AsSpan((int)s, T).Fill(true);
+        Assert.True(covered.AsSpan(0, tokens.Length - 2 * T).IndexOf(false) < 0, "some tokens are in no window");   // every token is trained on
+
+        var aligned = new BatchSource(data.Train, 32, T, false, 7, alignToDocumentsAfter: eos);
+        var random = new BatchSource(data.Train, 32, T, false, 7);
         using var scope = NewDisposeScope();
         for (int i = 0; i < 5; i++)
         {
-            Assert.All(aligned.Next().X.select(1, 0).data<long>().ToArray(), t => Assert.Equal(x, (int)t));   // every document starts with X
-            Assert.Contains(random.Next().X.select(1, 0).data<long>().ToArray(), t => t != x);               // the control
+            var firsts = aligned.Next().X.select(1, 0).data<long>().ToArray();
+            Assert.True(firsts.Count(t => t == x) > random.Next().X.select(1, 0).data<long>().ToArray().Count(t => t == x), "the control: random windows start documents less often");
         }
     }
 
