@@ -38,9 +38,9 @@ public sealed class RunDirectory
 
     public RunStatus? ReadStatus() => File.Exists(StatusPath) ? Json.Read<RunStatus>(StatusPath, "the run's status file is damaged") : null;
 
-    public IReadOnlyList<MetricRecord> ReadMetrics() => ReadLines<MetricRecord>(MetricsPath);
+    public IReadOnlyList<MetricRecord> ReadMetrics() => JsonLines.ReadAll<MetricRecord>(MetricsPath);
 
-    public IReadOnlyList<SampleRecord> ReadSamples() => ReadLines<SampleRecord>(SamplesPath);
+    public IReadOnlyList<SampleRecord> ReadSamples() => JsonLines.ReadAll<SampleRecord>(SamplesPath);
 
     /// <summary>Drops metric and sample lines past <paramref name="step"/> (a resume rewinds to its checkpoint).</summary>
     public void TruncateAfter(int step, bool keepEvalAtStep)
@@ -68,21 +68,5 @@ public sealed class RunDirectory
             w.Write(line);
             w.Write('\n');
         }
-    }
-
-    private static List<T> ReadLines<T>(string path)
-    {
-        var list = new List<T>();
-        if (!File.Exists(path)) return list;
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var r = new StreamReader(fs);
-        string? line;
-        while ((line = r.ReadLine()) != null)
-        {
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try { if (JsonSerializer.Deserialize<T>(line, Json.Line) is T t) list.Add(t); }
-            catch (JsonException) { /* a line cut short by a crash: skip it */ }
-        }
-        return list;
     }
 }

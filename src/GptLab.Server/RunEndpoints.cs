@@ -1,4 +1,5 @@
 using GptLab.Checkpoints;
+using GptLab.IO;
 using GptLab.Runs;
 using GptLab.Training;
 using Microsoft.AspNetCore.Builder;
@@ -19,7 +20,7 @@ internal static class RunEndpoints
         {
             var run = catalog.Run(name);
             var changes = ConfigChanges.Of(run);
-            var samples = JsonlTail.Read<SampleRecord>(run.SamplesPath, 0);
+            var samples = JsonLines.Read<SampleRecord>(run.SamplesPath, 0);
             return Results.Json(new
             {
                 Summary = RunSummary.Read(run, catalog.Root),
@@ -35,7 +36,7 @@ internal static class RunEndpoints
         app.MapGet("/api/run/metrics", (string? name) =>
         {
             var run = catalog.Run(name);
-            var chunk = JsonlTail.Read<MetricRecord>(run.MetricsPath, 0);
+            var chunk = JsonLines.Read<MetricRecord>(run.MetricsPath, 0);
             return Results.Json(new { Records = chunk.Items, chunk.Offset }, WebJson.Options);
         });
 
@@ -53,11 +54,11 @@ internal static class RunEndpoints
             {
                 do
                 {
-                    var metrics = JsonlTail.Read<MetricRecord>(run.MetricsPath, metricsAt);
+                    var metrics = JsonLines.Read<MetricRecord>(run.MetricsPath, metricsAt);
                     if (metrics.Reset) { await sse.Send("reset", new { }, ct); return; }
                     if (metrics.Items.Count > 0) await sse.Send("metrics", new { Records = metrics.Items, metrics.Offset }, ct);
                     metricsAt = metrics.Offset;
-                    var samples = JsonlTail.Read<SampleRecord>(run.SamplesPath, samplesAt);
+                    var samples = JsonLines.Read<SampleRecord>(run.SamplesPath, samplesAt);
                     if (samples.Items.Count > 0) await sse.Send("samples", new { Records = samples.Items, samples.Offset }, ct);
                     samplesAt = samples.Offset;
                     var status = RunSummary.StateOf(run);
