@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GptLab.IO;
+using GptLab.Model;
 using GptLab.Training;
 
 namespace GptLab.Tests.Training;
@@ -62,5 +63,33 @@ public class SpeedrunTests
         var bad = GptLabProcess.Run(dir.Path, "bench", "speedrun", "--preset", "race.json", "--budget-min", "0");
         Assert.NotEqual(0, bad.Exit);
         Assert.Contains("--budget-min", bad.Err);
+    }
+
+    [Fact]
+    public void Ablations_switch_back_exactly_the_options_that_differ_from_nanogpt()
+    {
+        var preset = ConfigResolver.Resolve([ConfigResolver.LoadPreset("shakespeare-char-speedrun")], []);
+        var sets = SpeedrunAblation.Of(preset).Select(a => a.Set).ToList();
+        Assert.Equal(["optimizer=adamw", "norm=layernorm", "qk_norm=false", "activation=gelu", "pos_embedding=learned", "tie_embeddings=true", "zero_init_proj=false", "lr_schedule=cosine", "dtype=float32"], sets);
+        Assert.Empty(SpeedrunAblation.Of(ConfigResolver.Resolve([ConfigResolver.LoadPreset("shakespeare-char")], [])));   // nanoGPT's recipe has none
+        foreach (var set in sets) ConfigResolver.Resolve([ConfigResolver.LoadPreset("shakespeare-char-speedrun")], [set]);   // each is a valid --set
+    }
+
+    [Fact]
+    public void The_bench_command_ablates_each_option_and_prints_a_table_row_for_each()
+    {
+        using var dir = new TempDir();
+        var config = JsonSerializer.SerializeToNode(Tiny.Config(Tiny.CharDataset(dir), 10) with { Norm = NormKind.RmsNorm, QkNorm = true }, Json.Options)!.AsObject();
+        File.WriteAllText(dir["race.json"], config.ToJsonString());
+        var r = GptLabProcess.Run(dir.Path, "bench", "speedrun", "--preset", "race.json", "--target", "3.9", "--eval-every", "5", "--ablate", "--json", "--threads", "1");
+        Assert.True(r.Exit == 0, r.Err + r.Out);
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal(4, lines.Count);                                  // the preset, norm and qk_norm switched back, the table
+        var rows = lines[3]["rows"]!.AsArray().Select(x => x!["option"]?.GetValue<string>()).ToList();
+        Assert.Equal([null, "norm", "qk_norm"], rows);
+        Assert.Equal("layernorm", lines[3]["rows"]![1]!["nanogpt_value"]!.GetValue<string>());
+        var none = GptLabProcess.Run(dir.Path, "bench", "speedrun", "--preset", "shakespeare-char", "--ablate");
+        Assert.NotEqual(0, none.Exit);
+        Assert.Contains("nothing to switch back", none.Err);
     }
 }
