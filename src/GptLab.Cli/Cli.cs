@@ -12,6 +12,8 @@ internal static class Cli
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;   // logs: do not wrap at 80 columns
+        storages = [.. args.Select((a, i) => a.StartsWith("--storage=", StringComparison.Ordinal) ? a["--storage=".Length..] : a == "--storage" && i + 1 < args.Length ? args[i + 1] : null)
+            .Append(Environment.GetEnvironmentVariable("GPTLAB_STORAGE")).OfType<string>()];
         try
         {
             if (args.Length == 0) args = ["--help"];   // `gptlab` alone shows what it can do
@@ -51,10 +53,15 @@ internal static class Cli
             UnauthorizedAccessException or IOException => (e.Message, 2),
             _ => ($"unexpected error: {e.GetType().Name}: {e.Message} (set GPTLAB_DEBUG=1 for details)", 1),
         };
-        Console.Error.WriteLine($"error: {FirstLine(message)}");
-        if (Environment.GetEnvironmentVariable("GPTLAB_DEBUG") == "1") Console.Error.WriteLine(e);
+        Console.Error.WriteLine($"error: {Scrub(FirstLine(message))}");
+        if (Environment.GetEnvironmentVariable("GPTLAB_DEBUG") == "1") Console.Error.WriteLine(Scrub(e.ToString()));
         return code;
     }
+
+    /// <summary>The study storages this process was given (flags, GPTLAB_STORAGE): their passwords never reach the screen.</summary>
+    private static string[] storages = [];
+
+    private static string Scrub(string text) => storages.Aggregate(text, (t, s) => Sweeps.StudyUrl.Scrub(t, s));
 
     /// <summary>Refuses a numeric flag below its range before any work is done.</summary>
     public static int RequireAtLeast(int value, int min, string flag) =>

@@ -48,7 +48,8 @@ public static class SweepReport
             .OrderByDescending(t => t.Phase).ThenBy(t => min ? t.Metric : -t.Metric).ToList();
         var names = spec.Parameters.Keys.Concat(done.SelectMany(t => t.Params.Values.Keys)).Distinct().ToList();
 
-        var csv = new StringBuilder("rank,config,phase,iters,status," + string.Join(",", names) + $",{spec.MetricName},val_nll,wall_s,tokens_per_s\n");
+        bool metricIsNll = spec.MetricName == "val_nll";   // then one val_nll column, not two
+        var csv = new StringBuilder("rank,config,phase,iters,status," + string.Join(",", names) + $",{spec.MetricName}{(metricIsNll ? "" : ",val_nll")},wall_s,tokens_per_s\n");
         var md = new StringBuilder($"# Sweep {(at.IsPostgres ? at.Name : Path.GetFileName(Path.GetFullPath(dir)))}\n\n");
         md.Append(string.Create(inv, $"{JsonEnum.Name(spec.Method)} over {string.Join(", ", spec.Parameters.Keys)}; {final.Count} configurations, {trials.Count} trials in {spec.Phases.Count} phase(s); metric {spec.MetricName} ({JsonEnum.Name(spec.Direction)}).\n\n"));
         md.Append("| rank | config | phase | iters | " + string.Join(" | ", names) + $" | {spec.MetricName} | wall time | tokens/s |\n|" + string.Concat(Enumerable.Repeat("---|", 4 + names.Count + 3)) + "\n");
@@ -57,7 +58,8 @@ public static class SweepReport
         {
             bool ok = done.Contains(t);
             string vals = string.Join(",", names.Select(n => Val(t, n)));
-            csv.Append(string.Create(inv, $"{(ok ? ++rank : 0)},{t.ConfigId},{t.Phase},{t.Iters},{t.Status},{vals},{t.Metric:R},{t.ValNll:R},{t.WallS:R},{t.TokensPerS:R}\n"));
+            string nll = metricIsNll ? "" : string.Create(inv, $",{t.ValNll:R}");
+            csv.Append(string.Create(inv, $"{(ok ? ++rank : 0)},{t.ConfigId},{t.Phase},{t.Iters},{t.Status},{vals},{t.Metric:R}{nll},{t.WallS:R},{t.TokensPerS:R}\n"));
             md.Append(string.Create(inv, $"| {(ok ? rank.ToString(inv) : "–")} | {t.ConfigId} | {t.Phase} | {t.Iters} | {string.Join(" | ", names.Select(n => Val(t, n)))} | {(ok ? t.Metric!.Value.ToString("0.0000", inv) : t.Status)} | {t.WallS ?? 0:0.0} s | {t.TokensPerS ?? 0:N0} |\n"));
         }
         AtomicFile.WriteAllText(Path.Combine(reportDir, "trials.csv"), csv.ToString());

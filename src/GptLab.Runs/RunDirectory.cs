@@ -12,6 +12,12 @@ public sealed class RunDirectory
     public RunDirectory(string path) => Path = System.IO.Path.GetFullPath(path);
 
     public string Path { get; }
+
+    /// <summary>Asked before every write (a sweep trial's lease); null: this process owns the folder outright.</summary>
+    public IWriteFence? Fence { get; init; }
+
+    /// <summary>Throws <see cref="LeaseLostException"/> when this process may no longer write here.</summary>
+    public void CheckWrite() => Fence?.Check();
     public string Name => System.IO.Path.GetFileName(Path);
     public string ConfigPath => System.IO.Path.Combine(Path, "config.json");
     public string MetricsPath => System.IO.Path.Combine(Path, "metrics.jsonl");
@@ -26,15 +32,27 @@ public sealed class RunDirectory
 
     public void Create()
     {
+        CheckWrite();
         Directory.CreateDirectory(Path);
         Directory.CreateDirectory(CheckpointsDir);
     }
 
-    public void AppendMetric(MetricRecord record) => AppendLine(MetricsPath, JsonSerializer.Serialize(record, Json.Line));
+    public void AppendMetric(MetricRecord record) => AppendChecked(MetricsPath, JsonSerializer.Serialize(record, Json.Line));
 
-    public void AppendSample(SampleRecord record) => AppendLine(SamplesPath, JsonSerializer.Serialize(record, Json.Line));
+    public void AppendSample(SampleRecord record) => AppendChecked(SamplesPath, JsonSerializer.Serialize(record, Json.Line));
 
-    public void WriteStatus(RunStatus status) => Json.Write(StatusPath, status);
+    public void WriteStatus(RunStatus status)
+    {
+        CheckWrite();
+        Json.Write(StatusPath, status);
+    }
+
+    /// <summary>Writes the run's effective config.</summary>
+    public void WriteConfig<T>(T config)
+    {
+        CheckWrite();
+        Json.Write(ConfigPath, config);
+    }
 
     public RunStatus? ReadStatus() => File.Exists(StatusPath) ? Json.Read<RunStatus>(StatusPath, "the run's status file is damaged") : null;
 
@@ -45,6 +63,7 @@ public sealed class RunDirectory
     /// <summary>Drops metric and sample lines past <paramref name="step"/> (a resume rewinds to its checkpoint).</summary>
     public void TruncateAfter(int step, bool keepEvalAtStep)
     {
+        CheckWrite();
         // A train line's step counts iterations done, so the checkpoint's own step stays; an eval at that step stays
         // only if the checkpoint was taken after it (otherwise the resumed run evaluates again).
         Rewrite(MetricsPath, ReadMetrics().Where(m => m.Kind == "train" ? m.Step <= step : m.Step < step || (m.Step == step && keepEvalAtStep)), Json.Line);
@@ -58,6 +77,22 @@ public sealed class RunDirectory
     }
 
     private static readonly Lock WriteLock = new();
+
+    /// <summary>Removes everything in the folder but its lock (a trial started over by the worker that holds it).</summary>
+    public void Clear()
+    {
+        CheckWrite();
+        if (!Directory.Exists(Path)) return;
+        foreach (var f in Directory.GetFiles(Path))
+            if (System.IO.Path.GetFileName(f) is not (RunLock.FileName or RunLock.HolderFileName)) File.Delete(f);
+        foreach (var d in Directory.GetDirectories(Path)) Directory.Delete(d, recursive: true);
+    }
+
+    private void AppendChecked(string path, string line)
+    {
+        CheckWrite();
+        AppendLine(path, line);
+    }
 
     private static void AppendLine(string path, string line)
     {

@@ -65,7 +65,7 @@ public sealed record RunSummary
         return IsAlive(status.Pid, status.Started) ? "running" : "stopped";
     }
 
-    private static bool IsAlive(int pid, DateTime started)
+    internal static bool IsAlive(int pid, DateTime started)
     {
         try
         {

@@ -58,7 +58,8 @@ internal static partial class SweepCommand
             using (var opened = Study.Open(at))
             {
                 n = Cli.RequireAtLeast(p.GetValue(resumeWorkers) ?? opened.Spec.Workers, 0, "--workers");
-                int requeued = opened.RequeueSilent(opened.Spec.HeartbeatTimeout / 2) + opened.RetryFailed();
+                // the full heartbeat_timeout, never less: a live worker counts its lease valid for 3/4 of it
+                int requeued = opened.RequeueSilent(opened.Spec.HeartbeatTimeout) + opened.RetryFailed();
                 AnsiConsole.MarkupLineInterpolated($"resuming {at} ({requeued} trial(s) re-queued)");
             }
             return n == 0 ? Status(at) : RunWorkers(at, n, total);

@@ -71,7 +71,9 @@ public static class CheckpointStore
     public const string ModelFile = "model.safetensors";
     public const string OptimizerFile = "optimizer.safetensors";
 
-    internal static void Save(string target, Gpt model, Optimizer? optimizer, CheckpointManifest manifest, string tokenizerDir)
+    /// <summary>Writes the checkpoint; <paramref name="beforeCommit"/> (a lease's check) runs just before it is swapped
+    /// in, so a writer that lost its run while writing leaves the holder's checkpoint alone.</summary>
+    internal static void Save(string target, Gpt model, Optimizer? optimizer, CheckpointManifest manifest, string tokenizerDir, Action? beforeCommit = null)
     {
         string staging = AtomicDirectory.CreateStaging(target);
         try
@@ -81,6 +83,7 @@ public static class CheckpointStore
             if (optimizer != null) SafeTensors.Save(Path.Combine(staging, OptimizerFile), optimizer.State());
             TokenizerStore.CopyFiles(tokenizerDir, staging);
             Json.Write(Path.Combine(staging, CheckpointManifest.FileName), manifest);
+            beforeCommit?.Invoke();
             AtomicDirectory.Commit(staging, target);
         }
         catch

@@ -19,6 +19,12 @@ public static class ClaimBenchmark
         var values = new JsonArray(Enumerable.Range(0, trials).Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
         var spec = SweepSpec.Parse(new JsonObject { ["fixed"] = new JsonObject { ["max_iters"] = 1 }, ["parameters"] = new JsonObject { ["seed"] = values } });
         using (Study.Create(at, spec)) { }
+        try { return Measure(at, workers, trials); }
+        finally { Study.Delete(at); }   // the bench's no-op study is not left in the user's database or folder
+    }
+
+    private static ClaimBench Measure(StudyLocation at, int workers, int trials)
+    {
         var latencies = new ConcurrentBag<double>();
         var claimed = new ConcurrentDictionary<long, int>();
         var clock = Stopwatch.StartNew();
@@ -33,14 +39,14 @@ public static class ClaimBenchmark
                 latencies.Add(sw.Elapsed.TotalMilliseconds);
                 if (t is null) break;
                 claimed.AddOrUpdate(t.Id, 1, (_, n) => n + 1);
-                study.Complete(t.Id, $"bench-{w}", 0, 0, 0, 0);
+                study.Complete(t, 0, 0, 0, 0);
             }
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
         double s = clock.Elapsed.TotalSeconds;
         var sorted = latencies.Order().ToArray();
-        return new ClaimBench(at.ToString(), workers, trials, s, claimed.Count / s, Measure.Median(sorted), sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(sorted.Length * 0.99) - 1)],
+        return new ClaimBench(at.ToString(), workers, trials, s, claimed.Count / s, Runs.Measure.Median(sorted), sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(sorted.Length * 0.99) - 1)],
             claimed.Values.Count(n => n > 1) + (trials - claimed.Count));
     }
 }

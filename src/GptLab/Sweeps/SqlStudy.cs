@@ -47,6 +47,16 @@ internal abstract class SqlStudy : IStudyStorage
 
     protected static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 
+    /// <summary>The database's clock in Unix seconds, as SQL: heartbeats are stamped and judged by one clock, whatever
+    /// the workers' clocks say.</summary>
+    protected abstract string DbNow { get; }
+
+    /// <summary>The predicate that a write of the lease holder <c>@id/@w/@l</c> needs.</summary>
+    private const string Held = "id = @id AND worker = @w AND lease = @l AND status = 'running'";
+
+    private static (string, object?)[] HeldArgs(Trial t, params (string, object?)[] more) =>
+        [("@id", t.Id), ("@w", t.Worker ?? ""), ("@l", t.Lease), .. more];
+
     /// <summary>Queues every phase-0 configuration of <paramref name="s"/> (inside the creating transaction).</summary>
     protected void QueueFirstPhase(SweepSpec s, DbTransaction tx)
     {
@@ -68,10 +78,10 @@ internal abstract class SqlStudy : IStudyStorage
         Promote(tx);
         var t = Query($"SELECT * FROM {TrialsTable} WHERE {Scope} AND status = 'queued' ORDER BY phase, id LIMIT 1{LockNext}", [], tx).FirstOrDefault();
         if (t != null)
-            Exec($"UPDATE {TrialsTable} SET status = 'running', worker = @w, heartbeat = @h, attempts = attempts + 1, started = @h WHERE id = @id",
+            Exec($"UPDATE {TrialsTable} SET status = 'running', worker = @w, heartbeat = {DbNow}, attempts = attempts + 1, lease = lease + 1, started = @h WHERE id = @id",
                 [("@w", worker), ("@h", Now()), ("@id", t.Id)], tx);
         tx.Commit();
-        return t is null ? null : t with { Status = "running", Worker = worker, Attempts = t.Attempts + 1 };
+        return t is null ? null : t with { Status = "running", Worker = worker, Attempts = t.Attempts + 1, Lease = t.Lease + 1 };
     });
 
     public bool HasWork() => Run(() =>
@@ -85,30 +95,28 @@ internal abstract class SqlStudy : IStudyStorage
         return n > 0;
     });
 
-    public void Heartbeat(long id, string worker) =>
-        Run(() => Exec($"UPDATE {TrialsTable} SET heartbeat = @h WHERE id = @id AND worker = @w AND status = 'running'", [("@h", Now()), ("@id", id), ("@w", worker)]));
+    public bool Heartbeat(Trial held) =>
+        Run(() => Exec($"UPDATE {TrialsTable} SET heartbeat = {DbNow} WHERE {Held}", HeldArgs(held)) == 1);
 
-    public bool Complete(long id, string worker, double metric, double valNll, double wallS, double tokensPerS) => Run(() =>
-        Exec($"UPDATE {TrialsTable} SET status = 'done', metric = @m, val_nll = @v, wall_s = @ws, tokens_per_s = @t, finished = @f, error = NULL WHERE id = @id AND worker = @w AND status = 'running'",
-            [("@m", metric), ("@v", valNll), ("@ws", wallS), ("@t", tokensPerS), ("@f", Now()), ("@id", id), ("@w", worker)]) == 1);
+    public bool Complete(Trial held, double metric, double valNll, double wallS, double tokensPerS) => Run(() =>
+        Exec($"UPDATE {TrialsTable} SET status = 'done', metric = @m, val_nll = @v, wall_s = @ws, tokens_per_s = @t, finished = @f, error = NULL WHERE {Held}",
+            HeldArgs(held, ("@m", metric), ("@v", valNll), ("@ws", wallS), ("@t", tokensPerS), ("@f", Now()))) == 1);
 
-    public void Fail(long id, string worker, string error) =>
-        Run(() => Exec($"UPDATE {TrialsTable} SET status = 'failed', error = @e, finished = @f WHERE id = @id AND worker = @w AND status = 'running'",
-            [("@e", error), ("@f", Now()), ("@id", id), ("@w", worker)]));
+    public void Fail(Trial held, string error) =>
+        Run(() => Exec($"UPDATE {TrialsTable} SET status = 'failed', error = @e, finished = @f WHERE {Held}", HeldArgs(held, ("@e", error), ("@f", Now()))));
 
-    public void Release(long id, string worker) =>
-        Run(() => Exec($"UPDATE {TrialsTable} SET status = 'queued', worker = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = @id AND worker = @w AND status = 'running'",
-            [("@id", id), ("@w", worker)]));
+    public void Release(Trial held) =>
+        Run(() => Exec($"UPDATE {TrialsTable} SET status = 'queued', worker = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE {Held}", HeldArgs(held)));
 
     public int RequeueSilent(double seconds) =>
-        Run(() => Exec($"UPDATE {TrialsTable} SET status = 'queued', worker = NULL WHERE {Scope} AND status = 'running' AND heartbeat < @c", [("@c", Now() - seconds)]));
+        Run(() => Exec($"UPDATE {TrialsTable} SET status = 'queued', worker = NULL WHERE {Scope} AND status = 'running' AND heartbeat < {DbNow} - @c", [("@c", seconds)]));
 
     public int RetryFailed() =>
         Run(() => Exec($"UPDATE {TrialsTable} SET status = 'queued', worker = NULL, error = NULL WHERE {Scope} AND status = 'failed' AND attempts < @a", [("@a", Spec.MaxAttempts)]));
 
-    public void ReportEval(long id, string worker, int step, double valNll, double? valLoss) =>
-        Run(() => Exec($"INSERT INTO {EvalsTable} (trial_id, step, val_nll, val_loss, time) SELECT id, @s, @n, @l, @t FROM {TrialsTable} WHERE id = @id AND worker = @w AND status = 'running' ON CONFLICT (trial_id, step) DO UPDATE SET val_nll = excluded.val_nll, val_loss = excluded.val_loss",
-            [("@s", step), ("@n", valNll), ("@l", valLoss), ("@t", Now()), ("@id", id), ("@w", worker)]));
+    public void ReportEval(Trial held, int step, double valNll, double? valLoss) =>
+        Run(() => Exec($"INSERT INTO {EvalsTable} (trial_id, step, val_nll, val_loss, time) SELECT id, @s, @n, @vl, @t FROM {TrialsTable} WHERE {Held} ON CONFLICT (trial_id, step) DO UPDATE SET val_nll = excluded.val_nll, val_loss = excluded.val_loss",
+            HeldArgs(held, ("@s", step), ("@n", valNll), ("@vl", valLoss), ("@t", Now()))));
 
     public IReadOnlyList<TrialEval> Evals() => Run(() =>
     {
@@ -126,10 +134,10 @@ internal abstract class SqlStudy : IStudyStorage
 
     private void RequeueStale(DbTransaction tx)
     {
-        double cutoff = Now() - Spec.HeartbeatTimeout;
-        Exec($"UPDATE {TrialsTable} SET status = 'failed', error = 'worker died ' || attempts || ' times' WHERE {Scope} AND status = 'running' AND heartbeat < @c AND attempts >= @a",
-            [("@c", cutoff), ("@a", Spec.MaxAttempts)], tx);
-        Exec($"UPDATE {TrialsTable} SET status = 'queued', worker = NULL WHERE {Scope} AND status = 'running' AND heartbeat < @c", [("@c", cutoff)], tx);
+        double timeout = Spec.HeartbeatTimeout;
+        Exec($"UPDATE {TrialsTable} SET status = 'failed', error = 'worker died ' || attempts || ' times' WHERE {Scope} AND status = 'running' AND heartbeat < {DbNow} - @c AND attempts >= @a",
+            [("@c", timeout), ("@a", Spec.MaxAttempts)], tx);
+        Exec($"UPDATE {TrialsTable} SET status = 'queued', worker = NULL WHERE {Scope} AND status = 'running' AND heartbeat < {DbNow} - @c", [("@c", timeout)], tx);
     }
 
     /// <summary>When every trial of the last phase is done or failed, queues the ones the schedule keeps (once).</summary>
@@ -177,6 +185,8 @@ internal abstract class SqlStudy : IStudyStorage
         using var r = cmd.ExecuteReader();
         var list = new List<Trial>();
         double? D(string c) => r.IsDBNull(r.GetOrdinal(c)) ? null : r.GetDouble(r.GetOrdinal(c));
+        int lease = -1;   // a study file made before leases has no column (read-only watchers do not add it)
+        for (int i = 0; i < r.FieldCount; i++) if (r.GetName(i) == "lease") lease = i;
         while (r.Read())
             list.Add(new Trial
             {
@@ -184,7 +194,7 @@ internal abstract class SqlStudy : IStudyStorage
                 Params = TrialParams.FromJson(r.GetString(r.GetOrdinal("params"))), Phase = r.GetInt32(r.GetOrdinal("phase")),
                 Iters = r.GetInt32(r.GetOrdinal("iters")), Status = r.GetString(r.GetOrdinal("status")),
                 Worker = r.IsDBNull(r.GetOrdinal("worker")) ? null : r.GetString(r.GetOrdinal("worker")),
-                Attempts = r.GetInt32(r.GetOrdinal("attempts")), Metric = D("metric"), ValNll = D("val_nll"), WallS = D("wall_s"),
+                Attempts = r.GetInt32(r.GetOrdinal("attempts")), Lease = lease < 0 ? 0 : r.GetInt64(lease), Metric = D("metric"), ValNll = D("val_nll"), WallS = D("wall_s"),
                 TokensPerS = D("tokens_per_s"), Error = r.IsDBNull(r.GetOrdinal("error")) ? null : r.GetString(r.GetOrdinal("error")),
             });
         return list;

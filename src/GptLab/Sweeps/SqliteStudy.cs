@@ -29,6 +29,10 @@ internal sealed class SqliteStudy : SqlStudy
         Exec("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL;");
         // studies made before intermediate values were stored get the table on first open
         Exec("CREATE TABLE IF NOT EXISTS evals (trial_id INTEGER NOT NULL, step INTEGER NOT NULL, val_nll REAL NOT NULL, val_loss REAL, time REAL, PRIMARY KEY (trial_id, step))");
+        // and the lease epoch (studies made before fencing; a fresh file gets it in Create)
+        if (ScalarLong("SELECT COUNT(*) FROM sqlite_master WHERE name = 'trials'", null) > 0 &&
+            ScalarLong("SELECT COUNT(*) FROM pragma_table_info('trials') WHERE name = 'lease'", null) == 0)
+            Exec("ALTER TABLE trials ADD COLUMN lease INTEGER NOT NULL DEFAULT 0");
     }
 
     public string Path { get; }
@@ -37,6 +41,7 @@ internal sealed class SqliteStudy : SqlStudy
     protected override string TrialsTable => "trials";
     protected override string EvalsTable => "evals";
     protected override string Scope => "1 = 1";
+    protected override string DbNow => "((julianday('now') - 2440587.5) * 86400.0)";
     protected override void AddScopeParameters(DbCommand cmd) { }
 
     public static bool Exists(string dir) => File.Exists(System.IO.Path.Combine(dir, FileName));
@@ -67,7 +72,7 @@ internal sealed class SqliteStudy : SqlStudy
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE trials (
               id INTEGER PRIMARY KEY, config_id INTEGER NOT NULL, params TEXT NOT NULL, phase INTEGER NOT NULL, iters INTEGER NOT NULL,
-              status TEXT NOT NULL, worker TEXT, heartbeat REAL, attempts INTEGER NOT NULL DEFAULT 0,
+              status TEXT NOT NULL, worker TEXT, heartbeat REAL, attempts INTEGER NOT NULL DEFAULT 0, lease INTEGER NOT NULL DEFAULT 0,
               metric REAL, val_nll REAL, wall_s REAL, tokens_per_s REAL, error TEXT, started REAL, finished REAL,
               UNIQUE (config_id, phase));
             CREATE INDEX trials_status ON trials (status, phase, id);

@@ -21,6 +21,13 @@ public static class Study
 
     public static IStudyStorage Open(string dir) => SqliteStudy.Open(dir);
 
+    /// <summary>Deletes a study: its rows in PostgreSQL (other studies stay), or the SQLite file and its journal.</summary>
+    public static void Delete(StudyLocation at)
+    {
+        if (at.IsPostgres) PostgresStudy.Delete(at.Storage!, at.Name!);
+        else foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(Path.Combine(at.Artifacts, SqliteStudy.FileName + suffix));
+    }
+
     public static IStudyStorage Open(StudyLocation at) => at.IsPostgres ? PostgresStudy.Open(at.Storage!, at.Name!) : SqliteStudy.Open(at.Artifacts);
 
     /// <summary>Opens the study to watch it (the dashboard): a SQLite study read-only, so it never holds a lock a

@@ -48,22 +48,26 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
     {
         log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase} ({trial.Iters} iters): {trial.Params}");
         var run = new RunDirectory(TrialDir(at.Artifacts, trial.ConfigId));
-        using var heartbeat = new Timer(_ =>
-        {
-            try { study.Heartbeat(trial.Id, workerId); }
-            catch (Exception e) when (e is System.Data.Common.DbException or ObjectDisposedException or InvalidOperationException) { }   // the next beat retries
-        }, null, TimeSpan.Zero, TimeSpan.FromSeconds(Math.Max(0.5, spec.HeartbeatTimeout / 4)));
+        using var lease = new TrialLease(study, trial, spec.HeartbeatTimeout);
+        using var halt = CancellationTokenSource.CreateLinkedTokenSource(stop, lease.Lost);   // the user, or a lost lease
+        int step = 0;
         try
         {
             var config = spec.TrialConfig(trial.Params, trial.Phase) with { Threads = threads };
             if (!datasets.TryGetValue(config.Dataset, out var data)) datasets[config.Dataset] = data = DatasetLocator.Open(config.Dataset, log);
             var rec = new RecordingObserver();
             TrainResult result;
-            using (var session = TrainingSession.StartOrContinue(config, run.Path, new SessionOptions { Dataset = data, Log = log }))
-                result = session.Train([rec, new EvalReporter(study, trial.Id, workerId)], stop);
+            var options = new SessionOptions { Dataset = data, Log = log is null ? null : m => log($"[{workerId}] {m}"), Fence = lease };
+            using (var session = TrainingSession.StartOrContinue(config, run.Path, options, halt.Token))
+            {
+                step = session.Step;
+                result = session.Train([rec, new EvalReporter(study, trial)], halt.Token);
+                step = result.Step;
+            }
+            lease.Check();   // a stop caused by a lost lease is not the user's: say so below, release nothing
             if (result.Outcome == TrainOutcome.Stopped)
             {
-                study.Release(trial.Id, workerId);   // stopped by the user: another session continues it
+                study.Release(trial);   // stopped by the user: another session continues it
                 return;
             }
             var evals = run.ReadMetrics().Where(m => m.Kind == "eval" && m.ValNll is not null).ToList();
@@ -76,22 +80,31 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
                 _ => nll,
             };
             var speeds = rec.Steps.Where(s => s.TokensPerS is > 0).Select(s => s.TokensPerS!.Value).ToList();
-            study.Complete(trial.Id, workerId, metric, nll, result.WallS, speeds.Count > 0 ? Measure.Median(speeds) : 0);
+            if (!study.Complete(trial, metric, nll, result.WallS, speeds.Count > 0 ? Measure.Median(speeds) : 0))
+                throw new LeaseLostException($"trial {trial.ConfigId}'s result came after another worker took it over");
             log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase}: {spec.MetricName} {metric:0.0000}");
+        }
+        catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && lease.IsLost))
+        {
+            log?.Invoke($"[{workerId}] lost trial {trial.ConfigId} to another worker (no heartbeat for {spec.HeartbeatTimeout:0.#} s): stopped{(step > 0 ? $" after step {step:N0}" : "")}, wrote nothing more into {run.Path}");
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            study.Release(trial);   // stopped while waiting for the trial's folder
         }
         catch (Exception e) when (e is GptLabException or IOException or InvalidOperationException or ArgumentException)
         {
-            study.Fail(trial.Id, workerId, e.Message);
+            study.Fail(trial, e.Message);
             log?.Invoke($"[{workerId}] trial {trial.ConfigId} failed: {e.Message}");
         }
     }
 
     /// <summary>Sends each evaluation to the study as it happens (what `sweep report` and the dashboard draw).</summary>
-    private sealed class EvalReporter(IStudyStorage study, long trialId, string worker) : ITrainingObserver
+    private sealed class EvalReporter(IStudyStorage study, Trial held) : ITrainingObserver
     {
         public void OnEval(MetricRecord eval)
         {
-            if (eval.ValNll is double nll) study.ReportEval(trialId, worker, eval.Step, nll, eval.ValLoss);
+            if (eval.ValNll is double nll) study.ReportEval(held, eval.Step, nll, eval.ValLoss);
         }
     }
 }

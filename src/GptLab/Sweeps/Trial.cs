@@ -13,6 +13,7 @@ public sealed record Trial
     public string Status { get; init; } = "queued";    // queued | running | done | failed
     public string? Worker { get; init; }
     public int Attempts { get; init; }
+    public long Lease { get; init; }                   // the claim's epoch: +1 on every claim, checked on every write of its holder
     public double? Metric { get; init; }
     public double? ValNll { get; init; }
     public double? WallS { get; init; }

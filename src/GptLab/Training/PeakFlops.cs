@@ -18,8 +18,10 @@ internal static class PeakFlops
             if (Cache.TryGetValue(key, out double cached)) return cached;
             if (dtype == ScalarType.Float16) (n, reps) = (512, 2);   // CPUs without fp16 kernels: a 2048³ matmul takes minutes
             using var scope = NewDisposeScope();
-            var a = randn(n, n, device: device).to(dtype);
-            var b = randn(n, n, device: device).to(dtype);
+            // its own generator: the training RNG (dropout masks) must not move, or a resumed run would diverge
+            using var gen = new Generator(0x5eed);
+            var a = randn([n, n], generator: gen).to(dtype).to(device);
+            var b = randn([n, n], generator: gen).to(dtype).to(device);
             for (int w = 0; w < 3; w++) a.matmul(b).Dispose();   // warm-up: threads spun up, caches and pages touched
             double best = double.MaxValue;
             for (int i = 0; i < reps; i++)

@@ -10,4 +10,5 @@ public sealed record SessionOptions
     public bool TensorBoard { get; init; }         // also write TensorBoard event files to <run>/tensorboard
     public Dataset? Dataset { get; init; }         // an open dataset to share (not disposed by the session)
     public Distributed.IGradientSync? Sync { get; init; }   // data parallelism; default: MPI when started by mpirun/srun
+    public Runs.IWriteFence? Fence { get; init; }   // asked before every write into the run (a sweep trial's lease)
 }

@@ -256,7 +256,7 @@ internal sealed class Trainer : IDisposable
             OptimizerStep = optimizer.Step, TorchRngState = Convert.ToBase64String(rng.bytes), CreatedUtc = DateTime.UtcNow,
             LossScale = scaler?.Scale, ScaleGrowthTracker = scaler?.GrowthTracker ?? 0,
         };
-        CheckpointStore.Save(dir, model, optimizer, manifest, data.Directory);
+        CheckpointStore.Save(dir, model, optimizer, manifest, data.Directory, run!.CheckWrite);
         if (kind == "last") lastSavedStep = step;
         foreach (var o in observers) o.OnCheckpoint(kind, dir);
     }

@@ -24,33 +24,37 @@ public sealed class TrainingSession : IDisposable
     };
 
     private readonly Trainer trainer;
-    private readonly Dataset dataset;
+    private readonly Dataset? dataset;
     private readonly bool ownsDataset;
     private readonly SessionOptions options;
 
-    private TrainingSession(TrainConfig config, RunDirectory run, string? resumeFrom, SessionOptions options, Action<TrainConfig> commit)
+    private TrainingSession(TrainConfig config, RunDirectory run, string? resumeFrom, SessionOptions options, RunLock? held, Func<TrainConfig, RunLock?> commit)
     {
         sync = SyncOf(options);
         if (sync.Rank != 0) options = options with { Log = null };   // only rank 0 speaks and writes
         this.options = options;
         ownsDataset = options.Dataset is null;
-        dataset = options.Dataset ?? DatasetLocator.Open(config.Dataset, options.Log);
+        runLock = held;
         try
         {
+            dataset = options.Dataset ?? DatasetLocator.Open(config.Dataset, options.Log);
             config = FitToCheckpoint(config, dataset, resumeFrom);
             trainer = new Trainer(config, dataset, sync.Rank == 0 ? run : null, resumeFrom, sync);   // checks the config against the data and checkpoint
             Config = config;
             Run = run;
             ResumedAt = resumeFrom is null ? null : trainer.Step;
-            if (sync.Rank == 0) commit(config);                         // only now is anything written
+            if (sync.Rank == 0) runLock = commit(config);                // only now is anything written
         }
         catch
         {
             trainer?.Dispose();
-            if (ownsDataset) dataset.Dispose();
+            if (ownsDataset) dataset?.Dispose();
+            runLock?.Dispose();
             throw;
         }
     }
+
+    private RunLock? runLock;
 
     private readonly Distributed.IGradientSync sync;
 
@@ -62,7 +66,7 @@ public sealed class TrainingSession : IDisposable
 
     public TrainConfig Config { get; }
     public RunDirectory Run { get; }
-    public Dataset Dataset => dataset;
+    public Dataset Dataset => dataset!;
     public Gpt Model => trainer.Model;
     public int Step => trainer.Step;
     public int MaxIters => trainer.MaxIters;
@@ -93,17 +97,31 @@ public sealed class TrainingSession : IDisposable
     public static TrainingSession Start(TrainConfig config, string runDir, SessionOptions? options = null)
     {
         options ??= new SessionOptions();
-        var run = new RunDirectory(runDir);
+        var run = new RunDirectory(runDir) { Fence = options.Fence };
         if (config.InitFrom.IsResume) throw new GptLabException($"init_from=resume continues a run: use TrainingSession.Resume({runDir})");
-        if (run.Exists && SyncOf(options).Rank == 0)
-            throw new GptLabException($"{run.Path} already holds a run — use --resume {run.Path} to continue it, or --out another folder");
-        return new TrainingSession(config, run, null, options, c =>
+        bool main = SyncOf(options).Rank == 0;
+        if (run.Exists && main) throw AlreadyHoldsARun(run);
+        return new TrainingSession(config, run, null, options, null, c =>
         {
             run.Create();
-            Json.Write(run.ConfigPath, c);
-            if (options.Source is string source) Json.Write(Path.Combine(run.Path, "preset.json"), new { preset = source });
+            var held = RunLock.Acquire(run.Path);   // a second `train --out` of the same folder, started at the same time, stops here
+            try
+            {
+                if (run.Exists) throw AlreadyHoldsARun(run);
+                run.WriteConfig(c);
+                if (options.Source is string source) Json.Write(Path.Combine(run.Path, "preset.json"), new { preset = source });
+                return held;
+            }
+            catch
+            {
+                held.Dispose();
+                throw;
+            }
         });
     }
+
+    private static GptLabException AlreadyHoldsARun(RunDirectory run) =>
+        new($"{run.Path} already holds a run — use --resume {run.Path} to continue it, or --out another folder");
 
     /// <summary>Continues the run in <paramref name="runDir"/> from its last checkpoint; <paramref name="sets"/> may
     /// change only <see cref="ResumableKeys"/>. A run stopped before its first checkpoint starts over from step 0 in
@@ -111,10 +129,26 @@ public sealed class TrainingSession : IDisposable
     public static TrainingSession Resume(string runDir, IEnumerable<string> sets, SessionOptions? options = null)
     {
         options ??= new SessionOptions();
-        var run = new RunDirectory(runDir);
+        var run = new RunDirectory(runDir) { Fence = options.Fence };
         if (!run.Exists) throw new GptLabException($"{runDir} is not a run folder (no config.json)");
         bool main = SyncOf(options).Rank == 0;
-        if (main) RefuseIfLive(run);
+        // held from here to the session's end: a second resume of this folder, however soon after, is refused
+        var held = main ? RunLock.Acquire(run.Path) : null;
+        try
+        {
+            if (main) RefuseIfLive(run);   // a holder on another machine (a shared file system that keeps no locks)
+            return ResumeHeld(run, sets, options, held);
+        }
+        catch
+        {
+            held?.Dispose();
+            throw;
+        }
+    }
+
+    private static TrainingSession ResumeHeld(RunDirectory run, IEnumerable<string> sets, SessionOptions options, RunLock? held)
+    {
+        bool main = held is not null;
         var list = sets.ToList();
         foreach (var s in list)
         {
@@ -128,39 +162,53 @@ public sealed class TrainingSession : IDisposable
         if (!CheckpointStore.Exists(run.LastCheckpoint))
         {
             options.Log?.Invoke($"{run.Name} has no checkpoint yet: starting it over from step 0 in the same folder");
-            return new TrainingSession(config with { InitFrom = saved.InitFrom.IsResume ? InitFrom.Scratch : saved.InitFrom }, run, null, options, c =>
+            return new TrainingSession(config with { InitFrom = saved.InitFrom.IsResume ? InitFrom.Scratch : saved.InitFrom }, run, null, options, held, c =>
             {
                 run.TruncateAfter(0, keepEvalAtStep: false);
-                Json.Write(run.ConfigPath, c);
+                run.WriteConfig(c);
+                return held;
             });
         }
         var manifest = CheckpointStore.ReadManifest(run.LastCheckpoint);
-        return new TrainingSession(config, run, run.LastCheckpoint, options, c =>
+        return new TrainingSession(config, run, run.LastCheckpoint, options, held, c =>
         {
             options.Log?.Invoke($"resuming {run.Name} at step {manifest.Step:N0}");
             run.TruncateAfter(manifest.Step, keepEvalAtStep: manifest.LastEvalStep == manifest.Step);
-            Json.Write(run.ConfigPath, c);
+            run.WriteConfig(c);
+            return held;
         });
     }
 
     /// <summary>For sweep trials: continues <paramref name="runDir"/> when its last checkpoint is of this config's seed
-    /// and not past its <c>max_iters</c> (a promoted or re-queued trial), else starts the folder over.</summary>
-    public static TrainingSession StartOrContinue(TrainConfig config, string runDir, SessionOptions? options = null)
+    /// and not past its <c>max_iters</c> (a promoted or re-queued trial), else starts the folder over. Waits for the
+    /// folder's lock first: a worker that lost this trial may still be letting go of it.</summary>
+    public static TrainingSession StartOrContinue(TrainConfig config, string runDir, SessionOptions? options = null, CancellationToken cancel = default)
     {
         options ??= new SessionOptions();
-        var run = new RunDirectory(runDir);
-        var last = CheckpointStore.Exists(run.LastCheckpoint) ? CheckpointStore.ReadManifest(run.LastCheckpoint) : null;
-        bool fits = last is not null && last.Train.Seed == config.Seed && last.Step <= config.MaxIters;
-        return new TrainingSession(config, run, fits ? run.LastCheckpoint : null, options, c =>
+        var run = new RunDirectory(runDir) { Fence = options.Fence };
+        var held = SyncOf(options).Rank == 0 ? RunLock.Wait(run.Path, cancel, options.Log) : null;
+        try
         {
-            if (fits) run.TruncateAfter(last!.Step, last.LastEvalStep == last.Step);
-            else
+            if (held is not null) CleanStaleTemporaries(run);
+            var last = CheckpointStore.Exists(run.LastCheckpoint) ? CheckpointStore.ReadManifest(run.LastCheckpoint) : null;
+            bool fits = last is not null && last.Train.Seed == config.Seed && last.Step <= config.MaxIters;
+            return new TrainingSession(config, run, fits ? run.LastCheckpoint : null, options, held, c =>
             {
-                AtomicDirectory.TryDelete(run.Path);   // a first attempt that died before its checkpoint: start clean
-                run.Create();
-            }
-            Json.Write(run.ConfigPath, c);
-        });
+                if (fits) run.TruncateAfter(last!.Step, last.LastEvalStep == last.Step);
+                else
+                {
+                    run.Clear();   // a first attempt that died before its checkpoint: start clean (the lock stays)
+                    run.Create();
+                }
+                run.WriteConfig(c);
+                return held;
+            });
+        }
+        catch
+        {
+            held?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Trains until max_iters or until <paramref name="stop"/> fires (then checkpoints and returns Stopped),
@@ -180,7 +228,7 @@ public sealed class TrainingSession : IDisposable
             Run.WriteStatus(Status(result.Outcome == TrainOutcome.Finished ? "finished" : "stopped", result.Step));
             return result;
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not LeaseLostException)   // a lost lease writes nothing more, not even "failed"
         {
             Run.WriteStatus(Status("failed", trainer.Step, e.Message));
             throw;
@@ -222,7 +270,8 @@ public sealed class TrainingSession : IDisposable
     public void Dispose()
     {
         trainer.Dispose();
-        if (ownsDataset) dataset.Dispose();
+        if (ownsDataset) dataset?.Dispose();
+        runLock?.Dispose();   // last: the folder is free for the next holder only once nothing more is written
     }
 
     /// <summary>Keeps status.json's step fresh (a heartbeat for `gptlab runs` and the dashboard).</summary>

@@ -17,14 +17,14 @@ public class StudyTests
         {
             var t = study.Claim("w")!;
             Assert.Equal(0, t.Phase);
-            study.Complete(t.Id, "w", metrics[t.ConfigId], metrics[t.ConfigId], 1, 1);
+            study.Complete(t, metrics[t.ConfigId], metrics[t.ConfigId], 1, 1);
         }
         var p1 = new[] { study.Claim("w")!, study.Claim("w")! };
         Assert.Null(study.Claim("w"));
         Assert.All(p1, t => Assert.Equal(1, t.Phase));
         Assert.All(p1, t => Assert.Equal(30, t.Iters));
         Assert.Equal([1, 3], p1.Select(t => t.ConfigId).Order().ToArray());
-        foreach (var t in p1) study.Complete(t.Id, "w", 1, 1, 1, 1);
+        foreach (var t in p1) study.Complete(t, 1, 1, 1, 1);
         Assert.False(study.HasWork());
     }
 
@@ -52,8 +52,8 @@ public class StudyTests
                         if (t is null) { Thread.Yield(); continue; }                       // a promotion or a re-queue may follow
                         if (++claims == deathPlan[w] && life < 2) break;                  // dies holding the trial: no heartbeat, no result
                         Thread.SpinWait(rng.Next(0, 50_000));                                  // some work
-                        study.Heartbeat(t.Id, name);
-                        if (study.Complete(t.Id, name, 1, 1, 1, 1)) completions.Add((t.Id, name));   // accepted results only
+                        study.Heartbeat(t);
+                        if (study.Complete(t, 1, 1, 1, 1)) completions.Add((t.Id, name));   // accepted results only
                     }
                 }
             })).ToArray();
@@ -80,9 +80,51 @@ public class StudyTests
         while ((t2 = study.Claim("fast")) is null && DateTime.UtcNow < deadline) Thread.Yield();
         Assert.NotNull(t2);
         Assert.Equal(t.Id, t2.Id);
-        study.Complete(t.Id, "slow", 9, 9, 1, 1);
-        study.Complete(t.Id, "fast", 1, 1, 1, 1);
+        Assert.False(study.Heartbeat(t));                       // the slow worker learns it lost the trial
+        Assert.False(study.Complete(t, 9, 9, 1, 1));
+        Assert.True(study.Complete(t2, 1, 1, 1, 1));
         Assert.Equal(1, study.Trials().Single().Metric);
+    }
+
+    [Fact]
+    public void A_worker_that_reclaims_its_own_trial_fences_off_its_earlier_claim()
+    {
+        using var dir = new TempDir();
+        var spec = SweepSpecTests.Spec("""{ "heartbeat_timeout": 0.2, "parameters": { "dropout": [0.0] } }""");
+        using var study = Study.Create(dir.Path, spec);
+        var first = study.Claim("w")!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Trial? second;
+        while ((second = study.Claim("w")) is null && DateTime.UtcNow < deadline) Thread.Yield();   // a restarted worker, same id
+        Assert.NotNull(second);
+        Assert.Equal(first.Lease + 1, second.Lease);
+        Assert.False(study.Heartbeat(first));                   // same worker name, older epoch: refused
+        study.ReportEval(first, 5, 9, 9);
+        Assert.Empty(study.Evals());
+        Assert.False(study.Complete(first, 9, 9, 1, 1));
+        Assert.True(study.Heartbeat(second));
+        Assert.True(study.Complete(second, 1, 1, 1, 1));
+        Assert.Equal(1, study.Trials().Single().Metric);
+    }
+
+    [Fact]
+    public void A_lease_past_its_window_renews_and_throws_once_the_trial_is_someone_elses()
+    {
+        using var dir = new TempDir();
+        var spec = SweepSpecTests.Spec("""{ "heartbeat_timeout": 0.4, "parameters": { "dropout": [0.0] } }""");
+        using var study = Study.Create(dir.Path, spec);
+        using var other = Study.Open(dir.Path);
+        var held = study.Claim("a")!;
+        using var lease = new TrialLease(study, held, 0.4);
+        lease.Check();                                          // inside its window: allowed
+        // another worker takes the trial over as the timeout allows once a holder falls silent (here: forced)
+        Assert.Equal(1, other.RequeueSilent(-3600));
+        Assert.NotNull(other.Claim("b"));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!lease.Lost.IsCancellationRequested && DateTime.UtcNow < deadline) lease.Lost.WaitHandle.WaitOne(50);
+        Assert.True(lease.IsLost);                              // the timer's next beat found out
+        var e = Assert.Throws<GptLab.Runs.LeaseLostException>(lease.Check);
+        Assert.Contains("another worker", e.Message);
     }
 
     [Fact]
