@@ -194,7 +194,11 @@ public sealed class TrainingSession : IDisposable
             bool fits = last is not null && last.Train.Seed == config.Seed && last.Step <= config.MaxIters;
             return new TrainingSession(config, run, fits ? run.LastCheckpoint : null, options, held, c =>
             {
-                if (fits) run.TruncateAfter(last!.Step, last.LastEvalStep == last.Step);
+                if (fits && last is not null)
+                {
+                    options.Log?.Invoke($"resuming {run.Name} at step {last.Step:N0}");
+                    run.TruncateAfter(last.Step, last.LastEvalStep == last.Step);
+                }
                 else
                 {
                     run.Clear();   // a first attempt that died before its checkpoint: start clean (the lock stays)
