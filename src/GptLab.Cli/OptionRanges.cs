@@ -10,8 +10,7 @@ internal static class OptionRanges
     {
         o.Validators.Add(r =>
         {
-            var v = r.GetValueOrDefault<T>();
-            if (!(v >= min)) r.AddError($"{o.Name} must be ≥ {min}, got {v}");
+            if (Value<T>(r) is T v && !(v >= min)) r.AddError($"{o.Name} must be ≥ {min}, got {v}");
         });
         return o;
     }
@@ -20,9 +19,17 @@ internal static class OptionRanges
     {
         o.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<T?>() is T v && !(v >= min)) r.AddError($"{o.Name} must be ≥ {min}, got {v}");
+            if (Value<T?>(r) is T v && !(v >= min)) r.AddError($"{o.Name} must be ≥ {min}, got {v}");
         });
         return o;
+    }
+
+    /// <summary>The option's value, or null when its text is not a number (the parser reports that error itself:
+    /// "Cannot parse argument 'abc' for option '--top'").</summary>
+    private static object? Value<T>(System.CommandLine.Parsing.OptionResult r)
+    {
+        try { return r.GetValueOrDefault<T>(); }
+        catch (InvalidOperationException) { return null; }
     }
 
     /// <summary>min &lt; value ≤ max.</summary>
@@ -30,8 +37,7 @@ internal static class OptionRanges
     {
         o.Validators.Add(r =>
         {
-            var v = r.GetValueOrDefault<T>();
-            if (!(v > min && v <= max)) r.AddError($"{o.Name} must be in ({min}, {max}], got {v}");
+            if (Value<T>(r) is T v && !(v > min && v <= max)) r.AddError($"{o.Name} must be in ({min}, {max}], got {v}");
         });
         return o;
     }
@@ -41,8 +47,7 @@ internal static class OptionRanges
     {
         o.Validators.Add(r =>
         {
-            var v = r.GetValueOrDefault<T>();
-            if (!(v >= min && v <= max)) r.AddError($"{o.Name} must be between {min} and {max}, got {v}");
+            if (Value<T>(r) is T v && !(v >= min && v <= max)) r.AddError($"{o.Name} must be between {min} and {max}, got {v}");
         });
         return o;
     }

@@ -78,12 +78,15 @@ public static class GptLabProcess
         catch (System.ComponentModel.Win32Exception) { return false; }
     }
 
-    public static Process Start(string workDir, string[] args, Dictionary<string, string> env)
+    /// <summary>As <see cref="Start(string, string[])"/>, with standard input to write to.</summary>
+    public static Process StartWithInput(string workDir, string[] args) => Start(workDir, args, [], redirectInput: true);
+
+    public static Process Start(string workDir, string[] args, Dictionary<string, string> env, bool redirectInput = false)
     {
         // A suite started in the background (`./test.sh &`) runs with SIGINT ignored, and every child inherits that
         // (.NET then leaves SIGINT alone, as shells expect of background jobs); coreutils' env restores the default
         // so that gptlab sees Ctrl+C as it does in a terminal.
-        var psi = new ProcessStartInfo(RestoresSigint ? "env" : "dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(RestoresSigint ? "env" : "dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectInput, UseShellExecute = false };
         if (RestoresSigint) foreach (var a in new[] { "--default-signal=INT", "dotnet" }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);

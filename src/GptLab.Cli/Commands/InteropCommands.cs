@@ -11,10 +11,12 @@ internal static class InteropCommands
     {
         var model = new ModelLocator();
         var outDir = new Option<string>("--out") { Description = "folder for model.safetensors + config.json (Hugging Face GPT2LMHeadModel layout)", Required = true };
-        var cmd = new Command("export", "Write a checkpoint as Hugging Face GPT-2 weights (model.safetensors + config.json).") { outDir };
+        var force = new Option<bool>("--force") { Description = "write into a folder that is not empty" };
+        var cmd = new Command("export", "Write a checkpoint as Hugging Face GPT-2 weights (model.safetensors + config.json).") { outDir, force };
         model.AddTo(cmd);
         cmd.SetAction(p =>
         {
+            Runs.OutputPaths.RequireOwnFolder(p.GetValue(outDir)!, p.GetValue(force), "--out");
             string dir = model.Resolve(p);
             TorchRuntime.Initialize(p.GetValue(model.Threads));
             Gpt2Interop.Export(dir, p.GetValue(outDir)!);

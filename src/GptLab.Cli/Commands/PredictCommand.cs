@@ -19,12 +19,14 @@ internal static class PredictCommand
         var positions = new Option<string>("--positions") { Description = "last | all (every position, with the rank of the real next token)", DefaultValueFactory = _ => "last" };
         positions.AcceptOnlyFromAmong("last", "all");
         var json = new Option<bool>("--json") { Description = "print JSON" };
-        var chart = new Option<string?>("--chart") { Description = "write a bar chart of the last position (PNG)" };
-        var cmd = new Command("predict", "Show the model's most likely next tokens for a prompt.") { prompt, top, positions, json, chart };
+        var chart = new Option<string?>("--chart") { Description = "write a bar chart of the last position (PNG; a new file, --force replaces one)" };
+        var force = new Option<bool>("--force") { Description = "replace the --chart file if it exists" };
+        var cmd = new Command("predict", "Show the model's most likely next tokens for a prompt.") { prompt, top, positions, json, chart, force };
         model.AddTo(cmd);
         cmd.SetAction(p =>
         {
             if (p.GetValue(top) < 1) throw new GptLabException("--top must be ≥ 1");
+            if (p.GetValue(chart) is string target) Runs.OutputPaths.RequireNewFile(target, p.GetValue(force), "--chart");
             using var ck = model.Load(p);
             string text = p.GetValue(prompt)!;
             var ids = ck.Tokenizer.Encode(text);

@@ -96,7 +96,7 @@ internal static class PrepareCommand
             : src.Contains("://") && Uri.TryCreate(src, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" or "file" ? parsed : null;
         if (uri == null)
         {
-            string name = Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(src));
+            string name = src == "-" ? "stdin" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(src));
             return (CorpusSource.FromPath(src, fmt, glob), Sanitize(name));
         }
         var downloader = new Downloader(cacheDir ?? Downloader.DefaultCacheDir);

@@ -24,7 +24,8 @@ internal static class SampleCommand
         var seed = new Option<long>("--seed") { Description = "same seed, same text", DefaultValueFactory = _ => 1337 };
         var stopAtEos = new Option<bool>("--stop-at-eos") { Description = "end a sample at the end-of-text token" };
         var stream = new Option<bool>("--stream") { Description = "print tokens as they are generated (one sample)" };
-        var output = new Option<string?>("--output") { Description = "also write the samples to this .jsonl file" };
+        var output = new Option<string?>("--output") { Description = "also write the samples to this .jsonl file (a new file; --force replaces one)" };
+        var force = new Option<bool>("--force") { Description = "replace the --output file if it exists" };
         var noCache = new Option<bool>("--no-cache") { Description = "recompute the whole context for every token (no KV cache)" };
         var window = new Option<string>("--window")
         {
@@ -37,11 +38,12 @@ internal static class SampleCommand
         var stats = new Option<bool>("--stats") { Description = "print the first token's latency and tokens/s (inside and past block_size)" };
         var cmd = new Command("sample", "Generate text with temperature, top-k and top-p sampling.")
         {
-            prompt, promptFile, num, maxNew, temperature, topK, topP, seed, stopAtEos, stream, output, noCache, window, keep, stats,
+            prompt, promptFile, num, maxNew, temperature, topK, topP, seed, stopAtEos, stream, output, force, noCache, window, keep, stats,
         };
         model.AddTo(cmd);
         cmd.SetAction(p =>
         {
+            if (p.GetValue(output) is string target) Runs.OutputPaths.RequireNewFile(target, p.GetValue(force), "--output");
             string? text = p.GetValue(prompt);
             if (p.GetValue(promptFile) is string f)
             {

@@ -66,9 +66,11 @@ internal static partial class SweepCommand
         });
 
         var reportOut = new Option<string?>("--out") { Description = "where to write (default <dir>/report)" };
-        var report = new Command("report", "Write the trials table (CSV, Markdown), the best config as a preset, and the charts.") { dirArg, reportOut, storage, study, artifacts };
+        var reportForce = new Option<bool>("--force") { Description = "write into a --out folder that is not empty and holds no earlier report" };
+        var report = new Command("report", "Write the trials table (CSV, Markdown), the best config as a preset, and the charts.") { dirArg, reportOut, reportForce, storage, study, artifacts };
         report.SetAction(p =>
         {
+            if (p.GetValue(reportOut) is string to) Runs.OutputPaths.RequireOwnFolder(to, p.GetValue(reportForce), "--out", "report.md", "report");
             var r = SweepReport.Write(At(p), p.GetValue(reportOut));
             if (r.Importance.Count > 0)
             {

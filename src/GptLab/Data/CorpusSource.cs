@@ -41,9 +41,18 @@ public sealed class CorpusSource
     public static CorpusSource BuiltInShakespeare() =>
         new("built-in Tiny Shakespeare", [OpenShakespeare], SourceFormat.Text);
 
-    /// <summary>A file, or every file under a folder matching <paramref name="glob"/> (sorted by path).</summary>
+    /// <summary>A file, or every file under a folder matching <paramref name="glob"/> (sorted by path); <c>-</c> is
+    /// standard input, and a pipe (<c>/dev/stdin</c>, a FIFO) is read once into a temporary file, since the preparer
+    /// reads its corpus twice.</summary>
     public static CorpusSource FromPath(string path, SourceFormat? format, string glob = "*.txt")
     {
+        if (path == "-") return Spooled("standard input", Console.OpenStandardInput(), format ?? SourceFormat.Text);
+        if (File.Exists(path) && !Directory.Exists(path))
+        {
+            var probe = File.OpenRead(path);
+            if (!probe.CanSeek) return Spooled(path, probe, format ?? GuessFormat(path));
+            probe.Dispose();
+        }
         string[] files;
         if (Directory.Exists(path))
         {
@@ -54,6 +63,16 @@ public sealed class CorpusSource
         else throw new GptLabException($"{path}: no such file or folder");
         var fmt = format ?? GuessFormat(files[0]);
         return new CorpusSource(path, files.Select(f => (Func<Stream>)(() => File.OpenRead(f))).ToArray(), fmt);
+    }
+
+    /// <summary>A stream that can be read only once, copied to a temporary file (deleted when the process exits).</summary>
+    private static CorpusSource Spooled(string description, Stream once, SourceFormat format)
+    {
+        string tmp = Path.Combine(Path.GetTempPath(), $"gptlab-stdin-{Guid.NewGuid():N}");
+        using (once)
+        using (var copy = File.Create(tmp)) once.CopyTo(copy);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(tmp);
+        return new CorpusSource(description, [() => File.OpenRead(tmp)], format);
     }
 
     public static SourceFormat GuessFormat(string path) => Path.GetExtension(path).ToLowerInvariant() switch
@@ -92,7 +111,7 @@ public sealed class CorpusSource
             IEnumerable<TextPiece> pieces = Format switch
             {
                 SourceFormat.Jsonl => ReadJsonl(open),
-                SourceFormat.Parquet => ReadParquet(open),
+                SourceFormat.Parquet => Checked(ReadParquet(open), "Parquet"),
                 _ => Mode switch
                 {
                     DocumentMode.Separator => ReadSeparated(open),
@@ -201,6 +220,23 @@ public sealed class CorpusSource
                 throw new GptLabException($"{Description}: line {lineNo:N0} is not valid JSON ({e.Message.Split('\n')[0]})");
             }
             if (!string.IsNullOrWhiteSpace(text)) yield return new TextPiece(text.Trim(), true);
+        }
+    }
+
+    /// <summary>A reader's own exceptions (a damaged file: Thrift, decompression, bounds) as one line naming the file.</summary>
+    private IEnumerable<TextPiece> Checked(IEnumerable<TextPiece> pieces, string format)
+    {
+        using var e = pieces.GetEnumerator();
+        while (true)
+        {
+            bool more;
+            try { more = e.MoveNext(); }
+            catch (Exception x) when (x is not GptLabException and not OperationCanceledException)
+            {
+                throw new GptLabException($"{Description}: not a readable {format} file ({x.GetType().Name}: {x.Message.Split('\n')[0]}) — it is damaged or not {format}");
+            }
+            if (!more) yield break;
+            yield return e.Current;
         }
     }
 

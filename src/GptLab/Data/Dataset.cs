@@ -39,6 +39,19 @@ public sealed class Dataset : IDisposable
             throw new GptLabException($"{directory}: meta.json says vocab {meta.Tokenizer.VocabSize:N0} but the tokenizer has {tokenizer.VocabSize:N0} — re-run `gptlab prepare`");
         var train = TokenShard.Open(Path.Combine(directory, "train.bin"), !meta.Header);
         var val = TokenShard.Open(Path.Combine(directory, "val.bin"), !meta.Header);
+        try
+        {
+            // a token id past the vocabulary would fail deep in the model ("index out of range in self"): say which file
+            foreach (var shard in new[] { train, val })
+                if (shard.MaxToken() is long max && max >= tokenizer.VocabSize)
+                    throw new GptLabException($"{shard.Path} holds token id {max:N0}, but the dataset's {meta.Tokenizer.Kind} tokenizer has only {tokenizer.VocabSize:N0} ids — the shard was made with another tokenizer: re-run `gptlab prepare`");
+        }
+        catch
+        {
+            train.Dispose();
+            val.Dispose();
+            throw;
+        }
         return new Dataset(directory, meta, tokenizer, train, val);
     }
 

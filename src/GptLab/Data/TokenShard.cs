@@ -120,6 +120,29 @@ public sealed unsafe class TokenShard : IDisposable
         }
     }
 
+    /// <summary>The largest token id in the shard (-1 when empty): one vectorized pass over the mapped file.</summary>
+    public long MaxToken()
+    {
+        long max = -1;
+        for (long start = 0; start < Count; start += int.MaxValue / 4)
+        {
+            int n = (int)Math.Min(int.MaxValue / 4, Count - start);
+            max = Math.Max(max, TokenBytes == 2 ? MaxOf(new ReadOnlySpan<ushort>(basePtr + start * 2, n)) : MaxOf(new ReadOnlySpan<uint>(basePtr + start * 4, n)));
+        }
+        return max;
+    }
+
+    private static long MaxOf<T>(ReadOnlySpan<T> span) where T : unmanaged, System.Numerics.INumber<T>, System.Numerics.IMinMaxValue<T>
+    {
+        var acc = System.Numerics.Vector<T>.Zero;
+        int i = 0, w = System.Numerics.Vector<T>.Count;
+        for (; i + w <= span.Length; i += w) acc = System.Numerics.Vector.Max(acc, new System.Numerics.Vector<T>(span.Slice(i, w)));
+        T max = T.Zero;
+        for (int j = 0; j < w; j++) max = T.Max(max, acc[j]);
+        for (; i < span.Length; i++) max = T.Max(max, span[i]);
+        return long.CreateTruncating(max);
+    }
+
     public int[] ReadAll()
     {
         var all = new int[checked((int)Count)];

@@ -56,18 +56,24 @@ internal sealed class Constraint
     {
         object? r;
         try { r = lambda.Invoke(names.Select(n => (object)vars.GetValueOrDefault(n)).ToArray()); }
-        catch (Exception e) when (e is ArithmeticException or InvalidOperationException)
+        catch (Exception e) when (e is not GptLabException)
         {
-            throw new GptLabException($"constraint '{Text}': {e.Message}");
+            // whatever the expression threw (a method given a bad argument, a cast, …): name the constraint and the values
+            var inner = e is System.Reflection.TargetInvocationException { InnerException: Exception i } ? i : e;
+            throw new GptLabException($"constraint '{Text}' failed for {Values(vars)}: {inner.Message.Split('\n')[0]}");
         }
         return r switch
         {
             bool b => b ? 1 : 0,
+            double d when !double.IsFinite(d) => throw new GptLabException($"constraint '{Text}' gives {d} for {Values(vars)} — a config value must be a finite number"),
             double d => d,
             int i => i,
             _ => throw new GptLabException($"constraint '{Text}': must be a comparison or a number"),
         };
     }
+
+    private string Values(IReadOnlyDictionary<string, double> vars) =>
+        string.Join(", ", names.Select(n => $"{n}={vars.GetValueOrDefault(n).ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
 
     /// <summary>The index of a lone '=' (not part of ==, !=, &lt;=, &gt;=) after a plain name, or −1.</summary>
     private static int AssignmentAt(string text)

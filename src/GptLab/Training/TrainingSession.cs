@@ -101,6 +101,8 @@ public sealed class TrainingSession : IDisposable
         if (config.InitFrom.IsResume) throw new GptLabException($"init_from=resume continues a run: use TrainingSession.Resume({runDir})");
         bool main = SyncOf(options).Rank == 0;
         if (run.Exists && main) throw AlreadyHoldsARun(run);
+        if (main && Directory.Exists(run.Path) && Directory.EnumerateFileSystemEntries(run.Path).Any(e => Path.GetFileName(e) is not (RunLock.FileName or RunLock.HolderFileName)))
+            throw new GptLabException($"{run.Path} is not empty and holds no run — name a new or empty folder with --out");
         return new TrainingSession(config, run, null, options, null, c =>
         {
             run.Create();
@@ -131,13 +133,20 @@ public sealed class TrainingSession : IDisposable
         options ??= new SessionOptions();
         var run = new RunDirectory(runDir) { Fence = options.Fence };
         if (!run.Exists) throw new GptLabException($"{runDir} is not a run folder (no config.json)");
+        var list = sets.ToList();
+        foreach (var s in list)
+        {
+            string key = ConfigResolver.KeyOf(s);
+            if (!ResumableKeys.Contains(key))
+                throw new GptLabException($"config key '{key}' cannot change on resume (it would change the model or the data); allowed: {string.Join(", ", ResumableKeys)}");
+        }
         bool main = SyncOf(options).Rank == 0;
         // held from here to the session's end: a second resume of this folder, however soon after, is refused
         var held = main ? RunLock.Acquire(run.Path) : null;
         try
         {
             if (main) RefuseIfLive(run);   // a holder on another machine (a shared file system that keeps no locks)
-            return ResumeHeld(run, sets, options, held);
+            return ResumeHeld(run, list, options, held);
         }
         catch
         {
@@ -146,16 +155,9 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
-    private static TrainingSession ResumeHeld(RunDirectory run, IEnumerable<string> sets, SessionOptions options, RunLock? held)
+    private static TrainingSession ResumeHeld(RunDirectory run, List<string> list, SessionOptions options, RunLock? held)
     {
         bool main = held is not null;
-        var list = sets.ToList();
-        foreach (var s in list)
-        {
-            string key = ConfigResolver.KeyOf(s);
-            if (!ResumableKeys.Contains(key))
-                throw new GptLabException($"config key '{key}' cannot change on resume (it would change the model or the data); allowed: {string.Join(", ", ResumableKeys)}");
-        }
         var saved = Json.Read<TrainConfig>(run.ConfigPath, "the run's config.json is damaged");
         var config = ConfigResolver.Resolve([], list, saved);
         if (main) CleanStaleTemporaries(run);
