@@ -14,6 +14,14 @@ internal static class Cli
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;   // logs: do not wrap at 80 columns
         storages = [.. args.Select((a, i) => a.StartsWith("--storage=", StringComparison.Ordinal) ? a["--storage=".Length..] : a == "--storage" && i + 1 < args.Length ? args[i + 1] : null)
             .Append(Environment.GetEnvironmentVariable("GPTLAB_STORAGE")).OfType<string>()];
+        if (Distributed.Mpi.LaunchedRank is int rank && rank > 0)
+        {
+            // under mpirun/srun: a command that is not data-parallel runs once, on rank 0; the other ranks of a
+            // data-parallel one train and print nothing but errors
+            if (!DataParallel(args)) return 0;
+            Console.SetOut(TextWriter.Null);
+            AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null) });
+        }
         try
         {
             if (args.Length == 0) args = ["--help"];   // `gptlab` alone shows what it can do
@@ -36,6 +44,14 @@ internal static class Cli
             return Fail(e);
         }
     }
+
+    /// <summary>The commands that train with every rank of an mpirun: train, compare, and bench's training figures.</summary>
+    private static bool DataParallel(string[] args) => args.FirstOrDefault() switch
+    {
+        "train" or "compare" => true,
+        "bench" => args.Length < 2 || args[1].StartsWith('-') || args[1] == "speedrun",
+        _ => false,
+    };
 
     /// <summary>Prints an error as one line on stderr and returns the exit code.</summary>
     public static int Fail(Exception e)

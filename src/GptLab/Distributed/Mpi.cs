@@ -17,6 +17,11 @@ internal static unsafe partial class Mpi
         int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") ?? Environment.GetEnvironmentVariable("PMIX_SIZE")
                      ?? Environment.GetEnvironmentVariable("PMI_SIZE") ?? Environment.GetEnvironmentVariable("SLURM_NTASKS"), out int n) && n > 1;
 
+    /// <summary>This process's rank as the launcher set it (before MPI_Init), or null when not launched as a rank.</summary>
+    public static int? LaunchedRank =>
+        Launched && int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? Environment.GetEnvironmentVariable("PMIX_RANK")
+                                 ?? Environment.GetEnvironmentVariable("PMI_RANK") ?? Environment.GetEnvironmentVariable("SLURM_PROCID"), out int r) ? r : null;
+
     public static void Init()
     {
         try { lib = NativeLibrary.Load(Lib); }

@@ -39,6 +39,25 @@ public class MpiTests
     }
 
     [Fact]
+    public void Under_mpirun_notes_print_once_and_a_command_that_is_not_data_parallel_runs_on_rank_zero_alone()
+    {
+        using var dir = new TempDir();
+        string data = GptLab.Tests.Tiny.CharDataset(dir, 8000);
+        // max_iters without lr_decay_iters: the schedule is fitted to it and a note says so — once, from rank 0
+        var train = GptLabProcess.RunMpi(dir.Path, 2, "train", "--data", data, "--out", "r", "--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16",
+            "--set", "block_size=16", "--set", "batch_size=4", "--set", "eval_iters=1", "--set", "eval_interval=3", "--set", "max_iters=6",
+            "--set", "peak_flops=1e11", "--set", "gradient_accumulation_steps=2", "--samples", "0", "--threads", "1");
+        Assert.True(train.Exit == 0, train.Err + train.Out);
+        Assert.Single(train.Out.Split('\n'), l => l.Contains("differs from the preset", StringComparison.Ordinal));
+        Assert.Single(train.Out.Split('\n'), l => l.StartsWith("finished", StringComparison.Ordinal));
+        string[] sample = ["sample", "--run", "r", "--max-new-tokens", "40", "--seed", "3", "--threads", "1"];
+        var mpi = GptLabProcess.RunMpi(dir.Path, 2, sample);
+        var one = GptLabProcess.Run(dir.Path, sample);
+        Assert.True(mpi.Exit == 0, mpi.Err + mpi.Out);
+        Assert.Equal(one.Out, mpi.Out);                                                   // the sample once, not once per rank
+    }
+
+    [Fact]
     public void A_run_stopped_under_mpi_resumes_on_the_same_curve()
     {
         using var dir = new TempDir();
