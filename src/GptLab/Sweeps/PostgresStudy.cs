@@ -42,7 +42,7 @@ internal sealed class PostgresStudy : SqlStudy
                 return ValueTask.CompletedTask;
             },
         }).Build();
-        try { Run(() => { EnsureOpen(); return 0; }); }
+        try { EnsureOpen(); }   // one try: a wrong URL is said at once (later drops are retried)
         catch (NpgsqlException e) { throw new GptLabException($"cannot reach the study database {display}: {StudyUrl.Scrub(e.Message.Split('\n')[0], url)}"); }
         var schema = Run(SchemaState);
         HasSchema = schema != Schema.Missing;

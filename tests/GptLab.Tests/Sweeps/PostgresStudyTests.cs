@@ -96,4 +96,97 @@ public class PostgresStudyTests(PostgresServer pg) : IClassFixture<PostgresServe
         Assert.All(s.Trials(), t => Assert.Equal("done", t.Status));
         Assert.All(s.Trials(), t => Assert.Equal(1, t.Attempts));
     }
+
+    private static void Sql(string url, string sql)
+    {
+        using var c = new Npgsql.NpgsqlConnection(StudyUrl.ToConnectionString(url));
+        c.Open();
+        using var cmd = new Npgsql.NpgsqlCommand(sql, c);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static string As(string url, string role) => url.Replace("postgres@", $"{role}@", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Workers_and_readers_need_only_read_write_grants_once_the_tables_exist()
+    {
+        using var dir = new TempDir();
+        string url = pg.NewDatabase(), data = Tiny.CharDataset(dir, 8000);
+        string tag = Guid.NewGuid().ToString("N")[..8], worker = $"w{tag}", reader = $"r{tag}";
+        Sql(url, $"CREATE ROLE {worker} LOGIN; CREATE ROLE {reader} LOGIN;");
+        // a role that may not create tables cannot make the first study: one clear line, not "must be owner"
+        File.WriteAllText(dir["spec.json"], Spec(data, 2, 2).Source.ToJsonString());
+        var refused = GptLabProcess.Start(dir.Path, ["sweep", "spec.json", "--study", "s", "--artifacts", "s", "--workers", "0"], new() { ["GPTLAB_STORAGE"] = As(url, worker) });
+        var refusedErr = await refused.StandardError.ReadToEndAsync();
+        await refused.WaitForExitAsync();
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("may not create the study tables", refusedErr);
+
+        using (Study.Create(new StudyLocation(dir["s"], url, "s"), Spec(data, 2, 2))) { }   // the owner makes the tables, once
+        Sql(url, $"""
+            GRANT SELECT, INSERT, UPDATE ON gptlab_studies, gptlab_trials, gptlab_evals TO {worker};
+            GRANT USAGE ON SEQUENCE gptlab_trials_id_seq TO {worker};
+            GRANT SELECT ON gptlab_studies, gptlab_trials, gptlab_evals TO {reader};
+            """);
+        using var w = Worker(dir, As(url, worker), "s", "w");
+        var wOut = w.StandardOutput.ReadToEndAsync();
+        var wErr = w.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await w.WaitForExitAsync(cts.Token);
+        Assert.True(w.ExitCode == 0, await wOut + await wErr);
+        var status = GptLabProcess.Start(dir.Path, ["sweep", "status", "--study", "s"], new() { ["GPTLAB_STORAGE"] = As(url, reader) });
+        var statusOut = status.StandardOutput.ReadToEndAsync();
+        var statusErr = status.StandardError.ReadToEndAsync();
+        await status.WaitForExitAsync(cts.Token);
+        Assert.True(status.ExitCode == 0, await statusErr);
+        Assert.Contains("done", await statusOut);
+        using var s = Study.Open(new StudyLocation(dir["s"], As(url, reader), "s"));
+        Assert.All(s.Trials(), t => Assert.Equal("done", t.Status));
+    }
+
+    [Theory]
+    [InlineData("p{a}^s|s")]
+    [InlineData("we@ir/d:pw")]
+    [InlineData("pct%7Benc%7D")]
+    public async Task A_password_with_any_characters_is_never_printed(string password)
+    {
+        using var dir = new TempDir();
+        string url = pg.NewDatabase(), data = Tiny.CharDataset(dir, 8000);
+        string secret = url.Replace("postgres@", $"postgres:{password}@", StringComparison.Ordinal);
+        Assert.DoesNotContain(password, StudyUrl.Mask(secret));
+        Assert.Contains("***", StudyUrl.Mask(secret));
+        Assert.DoesNotContain(Uri.UnescapeDataString(password), StudyUrl.Scrub($"failed for {Uri.UnescapeDataString(password)} at {secret}", secret));
+        File.WriteAllText(dir["spec.json"], Spec(data, 1, 2).Source.ToJsonString());
+        foreach (var args in new[]
+        {
+            new[] { "sweep", "spec.json", "--storage", secret, "--study", "s", "--artifacts", "s", "--workers", "1", "--threads", "1" },
+            ["sweep", "report", "--storage", secret, "--study", "s", "--artifacts", "s"],
+            ["sweep", "status", "--storage", secret.Replace($":{pg.Port}/", ":1/", StringComparison.Ordinal), "--study", "s"],   // an error naming the storage
+        })
+        {
+            using var p = GptLabProcess.Start(dir.Path, args);
+            var output = p.StandardOutput.ReadToEndAsync();
+            var err = p.StandardError.ReadToEndAsync();
+            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await p.WaitForExitAsync(cts.Token);
+            Assert.DoesNotContain(password, await output + await err);
+        }
+        Assert.DoesNotContain(password, File.ReadAllText(dir["s/report/best.json"]));
+        Assert.Contains("***", File.ReadAllText(dir["s/report/best.json"]));
+    }
+
+    [Fact]
+    public void The_claims_benchmark_leaves_no_study_in_the_users_database()
+    {
+        using var dir = new TempDir();
+        string url = pg.NewDatabase();
+        var r = GptLabProcess.Run(dir.Path, "bench", "claims", "--storage", url, "--trials", "40", "--workers", "2");
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Contains("40 claims", r.Out);
+        Assert.Contains("0 double", r.Out.Replace("double or lost claims: 0", "0 double", StringComparison.Ordinal));
+        using var c = new Npgsql.NpgsqlConnection(StudyUrl.ToConnectionString(url));
+        c.Open();
+        using var cmd = new Npgsql.NpgsqlCommand("SELECT (SELECT COUNT(*) FROM gptlab_studies) + (SELECT COUNT(*) FROM gptlab_trials)", c);
+        Assert.Equal(0L, Convert.ToInt64(cmd.ExecuteScalar()));
+    }
 }

@@ -128,6 +128,25 @@ public class StudyTests
     }
 
     [Fact]
+    public void Trials_csv_has_one_val_nll_column_when_the_metric_is_val_nll()
+    {
+        using var dir = new TempDir();
+        var spec = SweepSpecTests.Spec("""{ "parameters": { "dropout": [0.0, 0.1, 0.2] } }""");
+        using (var study = Study.Create(dir.Path, spec))
+            for (int i = 0; i < 3; i++)
+            {
+                var t = study.Claim("w")!;
+                study.ReportEval(t, 5, 2.0 + t.ConfigId, null);
+                study.Complete(t, 1.5 + t.ConfigId, 1.5 + t.ConfigId, 1, 1);
+            }
+        SweepReport.Write(dir.Path);
+        var lines = File.ReadAllLines(Path.Combine(dir.Path, "report", "trials.csv"));
+        var header = lines[0].Split(',');
+        Assert.Single(header, h => h == "val_nll");
+        Assert.All(lines, l => Assert.Equal(header.Length, l.Split(',').Length));
+    }
+
+    [Fact]
     public void Importance_ranks_a_planted_strong_parameter_first()
     {
         var rng = new Random(3);
