@@ -8,6 +8,7 @@ root.Subcommands.Add(TokenizerCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(CompareCommand.Create());
+root.Subcommands.Add(BaselineCommand.Create());
 root.Subcommands.Add(SampleCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());

@@ -50,6 +50,14 @@ public static class Tiny
         return outDir;
     }
 
+    /// <summary>`--set` flags of a tiny model for the command line (2 layers, 16 wide, one thread, every step logged),
+    /// then <paramref name="more"/> (each "key=value").</summary>
+    public static string[] CliSets(params string[] more) =>
+    [
+        .. new[] { "n_layer=2", "n_head=2", "n_embd=16", "block_size=16", "batch_size=4", "eval_iters=2", "sample_tokens=8", "threads=1", "log_interval=1" }
+            .Concat(more).SelectMany(kv => new[] { "--set", kv }),
+    ];
+
     public static TrainConfig Config(string dataset, int maxIters = 10) => new()
     {
         Dataset = dataset, NLayer = 2, NHead = 2, NEmbd = 16, BlockSize = 16, BatchSize = 4, MaxIters = maxIters,

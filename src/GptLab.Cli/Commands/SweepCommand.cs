@@ -35,6 +35,9 @@ internal static partial class SweepCommand
             int total = Cli.RequireAtLeast(p.GetValue(threads) ?? Environment.ProcessorCount, 1, "--threads");
             var at = At(p, p.GetValue(outDir) ?? (p.GetValue(artifacts) is null ? Path.Combine("runs", $"sweep-{DateTime.Now:yyyyMMdd-HHmmss}") : null));
             if (Study.Exists(at)) throw new GptLabException($"{at} already holds a sweep — use `gptlab sweep resume`");
+            // a new study's trial folders (trials/NNNN) must not meet another study's
+            if (Directory.Exists(at.Artifacts) && Directory.EnumerateFileSystemEntries(at.Artifacts).Any())
+                throw new GptLabException($"{at.Artifacts} is not empty and holds no sweep — name a new or empty folder ({(at.IsPostgres ? "--artifacts" : "--out")})");
             DatasetLocator.Open(s.BaseConfig().Dataset, Note).Dispose();   // a built-in dataset is prepared once, here
             using (var created = Study.Create(at, s))
                 AnsiConsole.MarkupLineInterpolated($"sweep [bold]{at}[/]: {created.Trials().Count} configurations, {s.Phases.Count} phase(s), metric {s.MetricName}");

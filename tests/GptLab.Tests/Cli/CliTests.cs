@@ -7,11 +7,7 @@ namespace GptLab.Tests.Cli;
 /// <summary>The real gptlab program, run as a user runs it.</summary>
 public class CliTests
 {
-    private static readonly string[] TinySets =
-    [
-        "--set", "n_layer=2", "--set", "n_head=2", "--set", "n_embd=16", "--set", "block_size=16", "--set", "batch_size=4",
-        "--set", "eval_iters=2", "--set", "sample_tokens=8", "--set", "threads=1", "--set", "peak_flops=1e11", "--set", "log_interval=1",
-    ];
+    private static readonly string[] TinySets = Tiny.CliSets("peak_flops=1e11");
 
     private static void AssertOneLineError((int Exit, string Out, string Err) r, string expected)
     {

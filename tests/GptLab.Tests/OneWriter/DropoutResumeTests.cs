@@ -10,12 +10,7 @@ namespace GptLab.Tests.OneWriter;
 /// </summary>
 public class DropoutResumeTests
 {
-    private static readonly string[] Sets =
-    [
-        "--set", "n_layer=2", "--set", "n_head=2", "--set", "n_embd=16", "--set", "block_size=16", "--set", "batch_size=4",
-        "--set", "eval_iters=2", "--set", "sample_tokens=8", "--set", "threads=1", "--set", "log_interval=1", "--set", "dropout=0.1",
-        "--set", "max_iters=300", "--set", "eval_interval=20",
-    ];
+    private static readonly string[] Sets = Tiny.CliSets("dropout=0.1", "max_iters=300", "eval_interval=20");   // no peak_flops: measured
 
     [Theory]
     [InlineData("KILL")]

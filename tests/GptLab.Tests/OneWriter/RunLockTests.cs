@@ -7,11 +7,7 @@ namespace GptLab.Tests.OneWriter;
 /// <summary>A run folder has one writer: a second process is refused at once, naming the holder, whatever the timing.</summary>
 public class RunLockTests
 {
-    private static readonly string[] TinySets =
-    [
-        "--set", "n_layer=2", "--set", "n_head=2", "--set", "n_embd=16", "--set", "block_size=16", "--set", "batch_size=4",
-        "--set", "eval_iters=2", "--set", "sample_tokens=8", "--set", "threads=1", "--set", "log_interval=1",
-    ];
+    private static readonly string[] TinySets = Tiny.CliSets();
 
     [Fact]
     public async Task Two_resumes_started_together_train_once_and_the_second_is_refused_naming_the_first()

@@ -75,15 +75,22 @@ public class StudyTests
         using var study = Study.Create(dir.Path, spec);
         var t = study.Claim("slow")!;
         // "slow" sends no heartbeat: once the timeout passes, the trial is re-queued and "fast" takes it over
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        Trial? t2;
-        while ((t2 = study.Claim("fast")) is null && DateTime.UtcNow < deadline) Thread.Yield();
-        Assert.NotNull(t2);
+        var t2 = ClaimOnceSilent(study, "fast");
         Assert.Equal(t.Id, t2.Id);
         Assert.False(study.Heartbeat(t));                       // the slow worker learns it lost the trial
         Assert.False(study.Complete(t, 9, 9, 1, 1));
         Assert.True(study.Complete(t2, 1, 1, 1, 1));
         Assert.Equal(1, study.Trials().Single().Metric);
+    }
+
+    /// <summary>Claims the study's one trial once its holder has been silent for heartbeat_timeout.</summary>
+    private static Trial ClaimOnceSilent(IStudyStorage study, string worker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Trial? t;
+        while ((t = study.Claim(worker)) is null && DateTime.UtcNow < deadline) Thread.Yield();
+        Assert.NotNull(t);
+        return t;
     }
 
     [Fact]
@@ -93,10 +100,7 @@ public class StudyTests
         var spec = SweepSpecTests.Spec("""{ "heartbeat_timeout": 0.2, "parameters": { "dropout": [0.0] } }""");
         using var study = Study.Create(dir.Path, spec);
         var first = study.Claim("w")!;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        Trial? second;
-        while ((second = study.Claim("w")) is null && DateTime.UtcNow < deadline) Thread.Yield();   // a restarted worker, same id
-        Assert.NotNull(second);
+        var second = ClaimOnceSilent(study, "w");               // a restarted worker, same id
         Assert.Equal(first.Lease + 1, second.Lease);
         Assert.False(study.Heartbeat(first));                   // same worker name, older epoch: refused
         study.ReportEval(first, 5, 9, 9);

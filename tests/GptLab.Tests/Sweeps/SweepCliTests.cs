@@ -83,6 +83,11 @@ public class SweepCliTests
         Assert.True(zero.Exit == 0, zero.Err);
         using var study = Study.Open(dir["sw"]);
         Assert.All(study.Trials(), t => Assert.Equal("queued", t.Status));
+        // a folder that holds something else (here: the dataset) is not a new sweep's home
+        var full = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", data, "--workers", "0");
+        Assert.NotEqual(0, full.Exit);
+        Assert.Contains("is not empty and holds no sweep", full.Err);
+        Assert.False(File.Exists(Path.Combine(data, Study.FileName)));
     }
 
     [Fact]
