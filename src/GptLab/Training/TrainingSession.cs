@@ -54,7 +54,7 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
-    private RunLock? runLock;
+    private readonly RunLock? runLock;
 
     private readonly Distributed.IGradientSync sync;
 
