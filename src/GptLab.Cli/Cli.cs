@@ -34,7 +34,8 @@ internal static class Cli
                     if (c.Command is not RootCommand) path.Insert(0, c.Command.Name);
                 string help = path.Count == 0 ? "gptlab --help" : $"gptlab {string.Join(' ', path)} --help";
                 var first = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
-                Console.Error.WriteLine($"error: {FirstLine(first.Message)} — see `{help}`");
+                string? hint = parse.UnmatchedTokens.Select(t => NanoGptFlags.Hint(parse.CommandResult.Command, t)).FirstOrDefault(h => h is not null);
+                Console.Error.WriteLine($"error: {FirstLine(first.Message).TrimEnd('.')}{(hint is null ? "" : $" — {hint}")} — see `{help}`");
                 return 2;
             }
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -28,7 +28,7 @@ internal sealed class TrainDisplay(int maxIters, string runPath)
     {
         AnsiConsole.MarkupLineInterpolated($"[bold]{runPath}[/]");
         AnsiConsole.MarkupLineInterpolated(
-            $"{s.Parameters / 1e6:0.00}M parameters, {s.TokensPerIter:N0} tokens/iter, {s.Threads} threads, {s.Dtype}, peak {s.PeakFlops / 1e9:0} GFLOP/s");
+            $"{s.Parameters / 1e6:0.00}M parameters, {s.TokensPerIter:N0} tokens/iter, {s.Threads} thread{(s.Threads == 1 ? "" : "s")}, {s.Dtype}, peak {s.PeakFlops / 1e9:0} GFLOP/s");
         AnsiConsole.MarkupLineInterpolated(
             $"[grey]{s.Schedule}[/]");
         AnsiConsole.MarkupLineInterpolated(
@@ -36,7 +36,7 @@ internal sealed class TrainDisplay(int maxIters, string runPath)
     }
 
     private static string Eval(MetricRecord e) =>
-        $"step {e.Step}: train loss {e.TrainLoss:0.0000}, val loss {e.ValLoss:0.0000}" + (e.ValNll is double n && Math.Abs(n - (e.ValLoss ?? n)) > 1e-9 ? $" (val nll {n:0.0000})" : "");
+        $"step {e.Step}: train loss {e.TrainLoss:0.0000}, val loss {e.ValLoss:0.0000}" + (e.ValNll is double n && Math.Abs(n - (e.ValLoss ?? n)) > 1e-9 ? $" (val NLL {n:0.0000}: cross-entropy over the real vocabulary, the number that compares runs)" : "");
 
     private sealed class PlainObserver(string runPath) : ITrainingObserver
     {

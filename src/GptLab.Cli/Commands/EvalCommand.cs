@@ -39,7 +39,7 @@ internal static class EvalCommand
             {
                 var wr = WindowedEvaluator.Evaluate(ck.Model, ds.Split(name), ck.Tokenizer.VocabSize, JsonEnum.Parse<WindowMode>(mode, "--window"), p.GetValue(keep), p.GetValue(maxTokens), p.GetValue(batch));
                 Console.WriteLine(p.GetValue(json)
-                    ? JsonSerializer.Serialize(new { window = mode, keep = wr.Keep, tokens = wr.Tokens, nll = wr.Nll, perplexity = wr.Perplexity, bits_per_token = wr.BitsPerToken, split = name }, Json.Line)
+                    ? JsonSerializer.Serialize(new { window = mode, keep = mode == "jump" ? wr.Keep : (int?)null, tokens = wr.Tokens, nll = wr.Nll, perplexity = wr.Perplexity, bits_per_token = wr.BitsPerToken, split = name }, Json.Line)
                     : $"{ck.Directory} on {dataDir} ({name}), --window {mode}{(mode == "jump" ? $" (keep {wr.Keep})" : "")}: NLL {wr.Nll:0.0000}, perplexity {wr.Perplexity:0.00}, {wr.BitsPerToken:0.0000} bits/token over {wr.Tokens:N0} tokens");
                 return 0;
             }
@@ -58,7 +58,8 @@ internal static class EvalCommand
                 return 0;
             }
             var t = new Table().Border(TableBorder.Rounded).AddColumns("metric", "value");
-            t.Title = new TableTitle($"{ck.Directory} on {dataDir} ({name}, {r.Tokens:N0} tokens)");
+            t.Title = new TableTitle(Markup.Escape($"{Describe(ck.Directory)} on {dataDir} ({name}, {r.Tokens:N0} tokens)"));
+            t.Expand();   // a title longer than the table wraps instead of being cut
             t.AddRow("NLL (nats/token)", $"{r.Nll:0.0000}");
             t.AddRow("perplexity", $"{r.Perplexity:0.000}");
             t.AddRow("bits/token", $"{r.BitsPerToken:0.0000}");
@@ -78,5 +79,16 @@ internal static class EvalCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>"runs/x: best checkpoint (step 2,000)" rather than a path a narrow table cuts.</summary>
+    private static string Describe(string checkpointDir)
+    {
+        string full = Path.GetFullPath(checkpointDir);
+        string kind = Path.GetFileName(full);
+        string? step = GptLab.Checkpoints.CheckpointStore.Exists(full) ? $" (step {GptLab.Checkpoints.CheckpointStore.ReadManifest(full).Step:N0})" : "";
+        return kind is "best" or "last" && Path.GetFileName(Path.GetDirectoryName(full)) == "checkpoints"
+            ? $"{Path.GetRelativePath(".", Path.GetDirectoryName(Path.GetDirectoryName(full))!)}: {kind} checkpoint{step}"
+            : $"{checkpointDir}{step}";
     }
 }

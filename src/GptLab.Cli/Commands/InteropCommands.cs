@@ -28,7 +28,7 @@ internal static class InteropCommands
 
     public static Command Import()
     {
-        var source = new Argument<string>("source") { Description = "a folder with model.safetensors (+ config.json), or the .safetensors file (e.g. GPT-2 from Hugging Face)" };
+        var source = new Argument<string>("source") { Description = "a folder with model.safetensors (+ config.json) or the .safetensors file (GPT-2 from Hugging Face); nanoGPT's ckpt.pt or its out_dir; or nanoGPT's data folder (train.bin, val.bin, meta.pkl) to import as a dataset" };
         var outDir = new Option<string>("--out") { Description = "the checkpoint folder to write", Required = true };
         var nHead = (new Option<int?>("--n-head") { Description = "attention heads, when there is no config.json" }).AtLeast(1);
         var tokenizerFrom = new Option<string?>("--tokenizer-from") { Description = "a prepared dataset whose tokenizer the model uses (default: GPT-2's for a GPT-2 vocabulary)" };
@@ -43,15 +43,25 @@ internal static class InteropCommands
         {
             TorchRuntime.Initialize();
             string src = p.GetValue(source)!;
-            if (src.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || src.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || src.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
+            if (NanoGptImport.IsNanoGptDataFolder(src) && NanoGptImport.IsNanoGptCheckpoint(src) is null)
             {
+                // nanoGPT's data folder alone: train.bin/val.bin (+ meta.pkl) become a GptLab dataset in --out
+                var (dm, reusedData) = NanoGptImport.ImportDataset(src, p.GetValue(outDir)!, p.GetValue(force));
+                if (reusedData) AnsiConsole.MarkupLineInterpolated($"[green]{p.GetValue(outDir)}[/] already holds this nanoGPT dataset: nothing to do");
+                else AnsiConsole.MarkupLineInterpolated($"[green]wrote[/] {p.GetValue(outDir)}: nanoGPT dataset, {dm.Tokenizer.Kind} tokenizer, vocab {dm.Tokenizer.VocabSize:N0}, {dm.Train.Tokens:N0} + {dm.Val.Tokens:N0} tokens (read in place as uint16; {src} is left as it is)");
+                return 0;
+            }
+            if (NanoGptImport.IsNanoGptCheckpoint(src) is string pt)
+            {
+                src = pt;
                 string? metaPath = p.GetValue(meta);
                 string? dataDir = p.GetValue(dataOut);
                 if (dataDir is null && metaPath is not null && File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(metaPath))!, "train.bin")))
                     dataDir = Path.Combine("data", Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(metaPath))!));
                 var n = NanoGptImport.Import(src, p.GetValue(outDir)!, metaPath, p.GetValue(force), dataDir);
+                if (n.MetaFound is string mf) AnsiConsole.MarkupLineInterpolated($"[grey]vocabulary from {mf} (the checkpoint's dataset, as nanoGPT's sample.py finds it)[/]");
                 AnsiConsole.MarkupLineInterpolated(
-                    $"[green]wrote[/] {p.GetValue(outDir)}: nanoGPT model at iteration {n.Step:N0} (best val loss {n.BestValLoss:0.0000}): {n.Model.NLayer} layers, {n.Model.NHead} heads, {n.Model.NEmbd} wide, context {n.Model.BlockSize}, vocab {n.Model.VocabSize:N0}, {n.Tokenizer} tokenizer{(n.Dataset is string d ? $"; dataset {d}" : "")}");
+                    $"[green]wrote[/] {p.GetValue(outDir)}: nanoGPT model at iteration {n.Step:N0} (best val loss {n.BestValLoss:0.0000}): {n.Model.NLayer} layers, {n.Model.NHead} heads, {n.Model.NEmbd} wide, context {n.Model.BlockSize}, vocab {n.Model.VocabSize:N0}, {n.Tokenizer} tokenizer{(n.Dataset is string d ? $"; dataset {d}{(n.DatasetReused ? " (already imported: reused)" : "")}" : "")}");
                 return 0;
             }
             var m = Gpt2Interop.Import(p.GetValue(source)!, p.GetValue(outDir)!, p.GetValue(nHead), p.GetValue(tokenizerFrom), p.GetValue(force));

@@ -33,7 +33,10 @@ internal static class PredictCommand
             if (ids.Length == 0) throw new GptLabException("the prompt encodes to no tokens; give some text");
             var rows = NextTokenTable.Predict(ck.Model, ck.Tokenizer, ids, p.GetValue(top), p.GetValue(positions) == "all");
             if (p.GetValue(chart) is string png)
+            {
                 NextTokenChart.Save(png, text, rows[^1].Top.Select(t => (t.Text, t.Probability)).ToList());
+                if (!p.GetValue(json)) AnsiConsole.MarkupLineInterpolated($"[green]wrote[/] {png}");
+            }
             if (p.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(rows, Json.Options));

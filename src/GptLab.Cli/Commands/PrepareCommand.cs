@@ -96,7 +96,7 @@ internal static class PrepareCommand
             : src.Contains("://") && Uri.TryCreate(src, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" or "file" ? parsed : null;
         if (uri == null)
         {
-            string name = src == "-" ? "stdin" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(src));
+            string name = src == "-" ? "stdin" : MeaningfulName(src);
             return (CorpusSource.FromPath(src, fmt, glob), Sanitize(name));
         }
         var downloader = new Downloader(cacheDir ?? Downloader.DefaultCacheDir);
@@ -104,6 +104,16 @@ internal static class PrepareCommand
         var corpus = CorpusSource.FromPath(file, fmt ?? named?.Format ?? CorpusSource.GuessFormat(uri.AbsolutePath), glob);
         if (named != null) corpus = corpus.With(named.Mode, null, named.Field);
         return (corpus, named?.Name ?? Sanitize(Path.GetFileNameWithoutExtension(uri.AbsolutePath)));
+    }
+
+    /// <summary>A file's or folder's name, or its parent's when the folder has a generic name
+    /// (<c>…/kjv/data</c> → kjv, not data).</summary>
+    internal static string MeaningfulName(string path)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        string name = Path.GetFileNameWithoutExtension(full);
+        bool generic = Directory.Exists(full) && name.ToLowerInvariant() is "data" or "text" or "texts" or "txt" or "corpus" or "input" or "raw" or "files" or "src" or "docs" or "train";
+        return generic && Path.GetFileName(Path.GetDirectoryName(full)) is { Length: > 0 } parent ? parent : name;
     }
 
     private static string Sanitize(string name)

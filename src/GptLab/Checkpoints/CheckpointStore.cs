@@ -108,7 +108,9 @@ public static class CheckpointStore
 
     public static CheckpointManifest ReadManifest(string dir)
     {
-        if (!Exists(dir)) throw new GptLabException($"{dir} holds no checkpoint (no manifest.json) — train first, or pick another checkpoint");
+        if (!Exists(dir)) throw new GptLabException(NanoGptImport.IsNanoGptCheckpoint(dir) is string pt
+            ? $"{dir} is a nanoGPT checkpoint — import it first: `gptlab import {pt} --out ck` (add --meta data/NAME/meta.pkl for a char model), then use --checkpoint ck"
+            : $"{dir} holds no checkpoint (no manifest.json) — train first, or pick another checkpoint");
         var m = Json.Read<CheckpointManifest>(Path.Combine(dir, CheckpointManifest.FileName), "the checkpoint is damaged");
         if (m.FormatVersion != CheckpointManifest.CurrentFormat)
             throw new GptLabException($"{dir}: checkpoint format {m.FormatVersion} is not supported by this GptLab (expects {CheckpointManifest.CurrentFormat})");

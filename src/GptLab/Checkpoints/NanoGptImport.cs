@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace GptLab.Checkpoints;
 
 /// <summary>What an import of a nanoGPT checkpoint found.</summary>
-public sealed record NanoGptImported(GptConfig Model, int Step, double BestValLoss, string Tokenizer, string? Dataset = null);
+public sealed record NanoGptImported(GptConfig Model, int Step, double BestValLoss, string Tokenizer, string? Dataset = null, bool DatasetReused = false, string? MetaFound = null);
 
 /// <summary>
 /// Reads a checkpoint saved by nanoGPT's train.py (<c>ckpt.pt</c>: the dict with <c>model</c>, <c>model_args</c>,
@@ -55,6 +55,8 @@ public static class NanoGptImport
             Bias = args["bias"] is bool b ? b : weights.ContainsKey("transformer.ln_f.bias"), Dropout = 0,
             PosEmbedding = PosEmbedding.Learned, Activation = Activation.Gelu,
         };
+        string? metaFound = null;
+        if (metaPath is null && FindMeta(ckptPath, top) is string found) metaPath = metaFound = found;   // as nanoGPT's sample.py: data/<dataset>/meta.pkl
         if (dataOut is not null && metaPath is null) throw new GptLabException("importing nanoGPT's train.bin/val.bin needs --meta (the dataset's meta.pkl beside them)");
         ITokenizer tokenizer = metaPath is not null ? CharTokenizerFromMeta(metaPath)
             : vocab is 50257 or 50304 ? new Gpt2Tokenizer()
@@ -70,7 +72,7 @@ public static class NanoGptImport
             }
         int step = top["iter_num"] is { } it ? Convert.ToInt32(it) : 0;
         double best = top["best_val_loss"] switch { Tensor t => t.to(ScalarType.Float64).item<double>(), null => double.PositiveInfinity, var v => Convert.ToDouble(v) };
-        var data = dataOut is null ? null : ImportData(Path.GetDirectoryName(Path.GetFullPath(metaPath!))!, dataOut, (CharTokenizer)tokenizer, force);
+        var (data, reused) = dataOut is null ? (null, false) : ImportDataset(Path.GetDirectoryName(Path.GetFullPath(metaPath!))!, dataOut, force, tokenizer);
         string tokDir = Directory.CreateTempSubdirectory("gptlab-import-").FullName;
         try
         {
@@ -90,41 +92,72 @@ public static class NanoGptImport
         }
         finally { AtomicDirectory.TryDelete(tokDir); }
         foreach (var w in weights.Values) w.Dispose();
-        return new NanoGptImported(config, step, best, tokenizer.Kind, dataOut);
+        return new NanoGptImported(config, step, best, tokenizer.Kind, dataOut, reused, metaFound);
     }
 
-    /// <summary>nanoGPT's dataset folder (headerless uint16 train.bin, val.bin) as a GptLab dataset, all or nothing.</summary>
-    private static Data.DatasetMeta ImportData(string nanoDir, string dataOut, CharTokenizer tokenizer, bool force)
+    /// <summary>The ckpt.pt a path names: the file itself, or nanoGPT's out_dir holding one; null otherwise.</summary>
+    public static string? IsNanoGptCheckpoint(string path)
+    {
+        if (File.Exists(path) && Path.GetExtension(path).ToLowerInvariant() is ".pt" or ".pth" or ".ckpt") return path;
+        string inDir = Path.Combine(path, "ckpt.pt");
+        return Directory.Exists(path) && File.Exists(inDir) ? inDir : null;
+    }
+
+    /// <summary>True for nanoGPT's data folder: train.bin and val.bin without GptLab's meta.json.</summary>
+    public static bool IsNanoGptDataFolder(string dir) =>
+        File.Exists(Path.Combine(dir, "train.bin")) && File.Exists(Path.Combine(dir, "val.bin")) && !File.Exists(Path.Combine(dir, Data.DatasetMeta.FileName));
+
+    /// <summary>nanoGPT's sample.py reads data/&lt;config['dataset']&gt;/meta.pkl: from the working folder, or from the
+    /// nanoGPT checkout the checkpoint's out_dir sits in.</summary>
+    private static string? FindMeta(string ckptPath, Hashtable top)
+    {
+        if ((top["config"] as Hashtable)?["dataset"] is not string dataset) return null;
+        string outDir = Path.GetDirectoryName(Path.GetFullPath(ckptPath))!;
+        foreach (var root in new[] { Directory.GetCurrentDirectory(), Path.GetDirectoryName(outDir) ?? outDir, outDir })
+        {
+            string meta = Path.Combine(root, "data", dataset, "meta.pkl");
+            if (File.Exists(meta)) return meta;
+        }
+        return null;
+    }
+
+    /// <summary>nanoGPT's dataset folder (headerless uint16 train.bin, val.bin; meta.pkl for a char vocabulary, else
+    /// GPT-2's) as a GptLab dataset in <paramref name="dataOut"/>, all or nothing — or the dataset already imported
+    /// there from the same files, reused (a second checkpoint of the same data). Returns its meta and whether it was reused.</summary>
+    public static (Data.DatasetMeta Meta, bool Reused) ImportDataset(string nanoDir, string dataOut, bool force, ITokenizer? tokenizer = null)
     {
         string train = Path.Combine(nanoDir, "train.bin"), val = Path.Combine(nanoDir, "val.bin");
         if (!File.Exists(train) || !File.Exists(val)) throw new GptLabException($"{nanoDir} has no train.bin and val.bin to import");
+        string metaPkl = Path.Combine(nanoDir, "meta.pkl");
+        tokenizer ??= File.Exists(metaPkl) ? CharTokenizerFromMeta(metaPkl) : new Gpt2Tokenizer();
+        string sha256 = Sha256Of(train, val);
+        string existing = Path.Combine(dataOut, Data.DatasetMeta.FileName);
+        if (File.Exists(existing) && !force)
+        {
+            var old = Json.Read<Data.DatasetMeta>(existing, "re-import with --force");
+            if (old.Source.Sha256 == sha256 && old.Tokenizer.Kind == tokenizer.Kind && old.Tokenizer.VocabSize == tokenizer.VocabSize) return (old, true);
+        }
         if (Directory.Exists(dataOut) && Directory.EnumerateFileSystemEntries(dataOut).Any() && !force)
-            throw new GptLabException($"{dataOut} already holds a dataset — pass --force to replace it, or --data-out another folder");
+            throw new GptLabException($"{dataOut} already holds other data — pass --force to replace it, or --data-out another folder");
         long Tokens(string f)
         {
             long bytes = new FileInfo(f).Length;
             return bytes % 2 == 0 ? bytes / 2 : throw new GptLabException($"{f} has an odd number of bytes ({bytes:N0}): not nanoGPT's uint16 tokens");
         }
-        using var sha = System.Security.Cryptography.SHA256.Create();
-        foreach (var f in new[] { train, val })
-        {
-            var b = File.ReadAllBytes(f);
-            sha.TransformBlock(b, 0, b.Length, null, 0);
-        }
-        sha.TransformFinalBlock([], 0, 0);
+        bool chars = tokenizer.Kind == "char";   // a char token is one character; a BPE split's characters are counted by eval
         var meta = new Data.DatasetMeta
         {
             Name = Path.GetFileName(nanoDir), Header = false,
-            Tokenizer = new Data.DatasetMeta.TokenizerInfo { Kind = "char", VocabSize = tokenizer.VocabSize },
-            Train = new Data.DatasetMeta.SplitInfo { Tokens = Tokens(train), Documents = 1, Chars = Tokens(train), Bytes = Tokens(train) },
-            Val = new Data.DatasetMeta.SplitInfo { Tokens = Tokens(val), Documents = 1, Chars = Tokens(val), Bytes = Tokens(val) },
-            Source = new Data.DatasetMeta.SourceInfo { Description = $"nanoGPT dataset {Path.GetFullPath(nanoDir)}", Bytes = new FileInfo(train).Length + new FileInfo(val).Length, Sha256 = Convert.ToHexStringLower(sha.Hash!) },
+            Tokenizer = new Data.DatasetMeta.TokenizerInfo { Kind = tokenizer.Kind, VocabSize = tokenizer.VocabSize, EosId = tokenizer.EosId },
+            Train = new Data.DatasetMeta.SplitInfo { Tokens = Tokens(train), Documents = 1, Chars = chars ? Tokens(train) : 0, Bytes = chars ? Tokens(train) : 0 },
+            Val = new Data.DatasetMeta.SplitInfo { Tokens = Tokens(val), Documents = 1, Chars = chars ? Tokens(val) : 0, Bytes = chars ? Tokens(val) : 0 },
+            Source = new Data.DatasetMeta.SourceInfo { Description = $"nanoGPT dataset {Path.GetFullPath(nanoDir)}", Bytes = new FileInfo(train).Length + new FileInfo(val).Length, Sha256 = sha256 },
             Options = new() { ["imported_from"] = "nanogpt" }, CreatedUtc = DateTime.UtcNow,
         };
         string staging = AtomicDirectory.CreateStaging(dataOut);
         try
         {
-            File.Copy(train, Path.Combine(staging, "train.bin"));
+            File.Copy(train, Path.Combine(staging, "train.bin"));   // copied: nanoGPT's folder is left as it is
             File.Copy(val, Path.Combine(staging, "val.bin"));
             tokenizer.Save(staging);
             Json.Write(Path.Combine(staging, Data.DatasetMeta.FileName), meta);
@@ -135,7 +168,21 @@ public static class NanoGptImport
             AtomicDirectory.TryDelete(staging);
             throw;
         }
-        return meta;
+        return (meta, false);
+    }
+
+    private static string Sha256Of(params string[] files)
+    {
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        var buffer = new byte[1 << 20];
+        foreach (var f in files)
+        {
+            using var s = File.OpenRead(f);
+            int n;
+            while ((n = s.Read(buffer)) > 0) sha.TransformBlock(buffer, 0, n, null, 0);
+        }
+        sha.TransformFinalBlock([], 0, 0);
+        return Convert.ToHexStringLower(sha.Hash!);
     }
 
     /// <summary>nanoGPT's meta.pkl: {"vocab_size", "itos": {id: char}, "stoi"}.</summary>

@@ -32,7 +32,7 @@ public sealed class Dataset : IDisposable
     {
         string metaPath = Path.Combine(directory, DatasetMeta.FileName);
         if (!File.Exists(metaPath))
-            throw new GptLabException($"{directory} is not a prepared dataset (no meta.json) — run `gptlab prepare SOURCE --out {directory}`");
+            throw new GptLabException(NotADataset(directory));
         var meta = Json.Read<DatasetMeta>(metaPath, "re-run `gptlab prepare`");
         var tokenizer = TokenizerStore.Load(directory, meta.Tokenizer.Kind);
         if (tokenizer.VocabSize != meta.Tokenizer.VocabSize)
@@ -53,6 +53,18 @@ public sealed class Dataset : IDisposable
             throw;
         }
         return new Dataset(directory, meta, tokenizer, train, val);
+    }
+
+    /// <summary>What to say of a folder that holds no meta.json: import a nanoGPT data folder; never advise writing
+    /// over a folder GptLab did not make.</summary>
+    public static string NotADataset(string directory)
+    {
+        if (File.Exists(Path.Combine(directory, "train.bin")) && (File.Exists(Path.Combine(directory, "meta.pkl")) || !File.Exists(Path.Combine(directory, DatasetMeta.FileName))))
+            return $"{directory} is a nanoGPT data folder (train.bin, val.bin{(File.Exists(Path.Combine(directory, "meta.pkl")) ? ", meta.pkl" : "")}), not a GptLab dataset — import it (the folder is left as it is): `gptlab import {directory} --out data/{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)))}`";
+        bool empty = !System.IO.Directory.Exists(directory) || !System.IO.Directory.EnumerateFileSystemEntries(directory).Any();
+        return empty
+            ? $"{directory} is not a prepared dataset (no meta.json) — run `gptlab prepare SOURCE --out {directory}`"
+            : $"{directory} is not a prepared dataset (no meta.json) — prepare one into a new folder: `gptlab prepare SOURCE --out data/NAME`";
     }
 
     public void Dispose()

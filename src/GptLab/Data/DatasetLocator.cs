@@ -26,7 +26,7 @@ public static class DatasetLocator
             if (!IsPrepared(dir))
             {
                 if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
-                    throw new GptLabException($"{dir} is not a prepared dataset (no meta.json) but is not empty — run `gptlab prepare shakespeare --tokenizer {tokenizer} --out {dir} --force`");
+                    throw new GptLabException(Dataset.NotADataset(dir));
                 log?.Invoke($"preparing the built-in Tiny Shakespeare ({tokenizer}) into {dir} …");
                 DatasetPreparer.Prepare(new PrepareOptions
                 {

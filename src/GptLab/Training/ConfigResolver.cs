@@ -39,6 +39,7 @@ public static class ConfigResolver
         }
         if (text == null)
             throw new GptLabException($"no preset or config file '{nameOrPath}' (presets: {string.Join(", ", Presets)})");
+        if (nameOrPath.EndsWith(".py", StringComparison.OrdinalIgnoreCase)) return NanoGptConfigFile.Parse(nameOrPath, text);   // nanoGPT's config/*.py
         try
         {
             return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })?.AsObject()
@@ -60,10 +61,11 @@ public static class ConfigResolver
         var list = sets.ToList();
         var config = Resolve([layer], list);
         var explicitKeys = list.Select(KeyOf).ToHashSet();
-        if (!explicitKeys.Contains("max_iters") || config.Epochs > 0) return (config, source, null);
+        string? ignored = layer[NanoGptConfigFile.IgnoredKey]?.GetValue<string>() is string keys ? $"nanoGPT keys GptLab does not use were skipped: {keys}" : null;
+        if (!explicitKeys.Contains("max_iters") || config.Epochs > 0) return (config, source, ignored);
         var (fitted, note) = LrSchedule.FitToIters(Resolve([layer], []), config, config.MaxIters, explicitKeys);
         Validate(fitted);
-        return (fitted, source, note);
+        return (fitted, source, ignored is null ? note : $"{ignored}; {note}");
     }
 
     public const string DefaultPreset = "shakespeare-char-cpu";

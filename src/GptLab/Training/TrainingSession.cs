@@ -89,6 +89,9 @@ public sealed class TrainingSession : IDisposable
             return Resume(request.OutDir, request.Sets.Where(s => !s.TrimStart().StartsWith("init_from", StringComparison.Ordinal)), options);
         }
         string name = Path.GetFileNameWithoutExtension(source);
+        // named after the data too when it is not the preset's own (--data data/kjv-char → runs/kjv-char-<preset>-<time>)
+        string data = Path.GetFileName(Path.TrimEndingDirectorySeparator(config.Dataset));
+        if (data.Length > 0 && !name.Contains(data, StringComparison.OrdinalIgnoreCase)) name = $"{data}-{name}";
         return Start(config, request.OutDir ?? Path.Combine("runs", $"{name}-{DateTime.Now:yyyyMMdd-HHmmss}"), options with { Source = source });
     }
 
