@@ -16,8 +16,8 @@ internal static class PrepareCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var url = new Option<string?>("--url") { Description = "download this URL (resumable, cached) and prepare it" };
-        var tokenizer = new Option<string>("--tokenizer") { Description = "char | gpt2 | bpe", DefaultValueFactory = _ => "char" };
-        tokenizer.AcceptOnlyFromAmong("char", "gpt2", "bpe");
+        var tokenizer = new Option<string>("--tokenizer") { Description = "char | gpt2 | bpe | word", DefaultValueFactory = _ => "char" };
+        tokenizer.AcceptOnlyFromAmong("char", "gpt2", "bpe", "word");
         var outDir = new Option<string?>("--out") { Description = "output folder (default data/<name>-<tokenizer>)" };
         var force = new Option<bool>("--force") { Description = "replace an existing dataset" };
         var format = new Option<string?>("--format") { Description = "text | jsonl | parquet (default: from the file extension)" };
@@ -35,14 +35,15 @@ internal static class PrepareCommand
         var glob = new Option<string>("--glob") { Description = "files to read from a folder", DefaultValueFactory = _ => "*.txt" };
         var sha = new Option<string?>("--sha256") { Description = "expected sha256 of a downloaded file" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "where downloads are cached (default ~/.cache/gptlab or $GPTLAB_CACHE)" };
-        var vocabSize = (new Option<int>("--vocab-size") { Description = "bpe: vocabulary size to train", DefaultValueFactory = _ => 4096 }).AtLeast(257);
+        var vocabSize = (new Option<int>("--vocab-size") { Description = "bpe: vocabulary size to train; word: the most frequent words kept (the rest are <unk>)", DefaultValueFactory = _ => 4096 }).AtLeast(257);
+        var minCount = (new Option<int>("--min-count") { Description = "word: words seen fewer times are <unk>", DefaultValueFactory = _ => 1 }).AtLeast(1);
         var special = new Option<string>("--special") { Description = "bpe: comma-separated special tokens", DefaultValueFactory = _ => "<|endoftext|>" };
         var tokenizerFile = new Option<string?>("--tokenizer-file") { Description = "use this trained tokenizer.json (from `gptlab tokenizer train`) instead of training one" };
 
         var cmd = new Command("prepare", "Turn text into training data: tokenize, split, write token shards.")
         {
             source, url, tokenizer, outDir, force, format, field, separator, perLine, valFraction, splitBy, shuffle, seed, clean, dropLines, glob, sha, cacheDir,
-            vocabSize, special, tokenizerFile,
+            vocabSize, minCount, special, tokenizerFile,
         };
         cmd.SetAction(p =>
         {
@@ -66,6 +67,7 @@ internal static class PrepareCommand
                 Seed = p.GetValue(seed),
                 Clean = CleanOptions.Parse(p.GetValue(clean) ?? [], p.GetValue(dropLines)),
                 VocabSize = p.GetValue(vocabSize),
+                MinCount = p.GetValue(minCount),
                 Specials = ParseSpecials(p.GetValue(special)!),
                 TokenizerFactory = file == null ? null : () => Tokenizers.BpeTokenizer.FromHuggingFaceFile(file),
             };

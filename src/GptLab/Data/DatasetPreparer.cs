@@ -21,6 +21,7 @@ public sealed record PrepareOptions
     public Func<ITokenizer>? TokenizerFactory { get; init; }   // a tokenizer built elsewhere (e.g. from --tokenizer-file)
     public int VocabSize { get; init; } = 4096;                // bpe: the vocabulary to train
     public IReadOnlyList<string> Specials { get; init; } = ["<|endoftext|>"];   // bpe: special tokens
+    public int MinCount { get; init; } = 1;                    // word: pieces seen fewer times become <unk>
     public IProgress<BpeProgress>? BpeProgress { get; init; }
 }
 
@@ -89,6 +90,7 @@ public static class DatasetPreparer
         }
         Dictionary<string, long>? words = null;
         if (wantWords) words = BpeTrainer.CountWords(Scan(), o.Specials, o.BpeProgress);
+        else if (o.TokenizerFactory == null && o.Tokenizer == "word") words = WordTokenizer.Count(Scan());
         else foreach (var _ in Scan()) { }
         if (totalChars == 0) throw new GptLabException($"{o.Source.Description}: the corpus is empty (no text after cleaning)");
 
@@ -96,6 +98,7 @@ public static class DatasetPreparer
         {
             "char" => new CharTokenizer(charSet, withEos: documents > 1),
             "gpt2" => new Gpt2Tokenizer(),
+            "word" => WordTokenizer.FromCounts(words!, o.VocabSize, o.MinCount, withEos: documents > 1),
             _ => new BpeTokenizer(BpeTrainer.Train(words!, o.VocabSize, o.Specials, o.BpeProgress)),
         };
         string tokenizerFile = tokenizer.Save(dir);
@@ -189,6 +192,7 @@ public static class DatasetPreparer
                 ["clean"] = string.Join(",", new[] { o.Clean.FixMojibake ? "mojibake" : null, o.Clean.AsciiQuotes ? "quotes" : null, o.Clean.JoinLines ? "join-lines" : null }.Where(x => x != null)),
                 ["drop_lines"] = o.Clean.DropLinesRegex ?? "",
                 ["specials"] = tokenizer.Kind == "bpe" ? string.Join(",", o.Specials) : "",
+                ["min_count"] = tokenizer.Kind == "word" ? o.MinCount.ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
             },
             CreatedUtc = DateTime.UtcNow,
         };
