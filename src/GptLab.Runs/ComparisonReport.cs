@@ -24,12 +24,14 @@ public sealed record ComparisonRow
 /// <summary>Writes report.md, results.csv and val_nll.png for `gptlab compare`.</summary>
 public static class ComparisonReport
 {
-    public static string Write(string dir, string title, IReadOnlyList<ComparisonRow> rows)
+    /// <summary><paramref name="datasetDir"/>: the models' dataset, whose n-gram baselines (when computed) are drawn dashed.</summary>
+    public static string Write(string dir, string title, IReadOnlyList<ComparisonRow> rows, string? datasetDir = null)
     {
         Directory.CreateDirectory(dir);
         var inv = CultureInfo.InvariantCulture;
+        var refs = RunReport.References(datasetDir is null ? null : BaselineFile.Read(datasetDir), [.. rows.SelectMany(r => r.Curve.Select(c => c.ValNll))]);
         LineChart.Save(Path.Combine(dir, "val_nll.png"), "Validation NLL by training loss", "step", "val NLL (nats/token)",
-            rows.Select(r => new Series(r.Loss, r.Curve.Select(c => c.Step).ToArray(), r.Curve.Select(c => c.ValNll).ToArray())).ToList());
+            rows.Select(r => new Series(r.Loss, r.Curve.Select(c => c.Step).ToArray(), r.Curve.Select(c => c.ValNll).ToArray())).ToList(), references: refs);
         var csv = new StringBuilder("loss,train_loss,val_nll,val_perplexity,nats_per_char,accuracy,tokens_per_s,wall_s,run\n");
         foreach (var r in rows)
             csv.Append(string.Create(inv, $"{r.Loss},{r.TrainLoss:R},{r.ValNll:R},{r.ValPerplexity:R},{r.NatsPerChar:R},{r.Accuracy:R},{r.TokensPerS:R},{r.WallS:R},{r.Run}\n"));

@@ -30,6 +30,24 @@ public sealed class RunDirectory
 
     public bool Exists => File.Exists(ConfigPath);
 
+    /// <summary>The dataset folder the run trained on: the absolute path its checkpoint recorded, else its config's
+    /// <c>dataset</c>; null when neither is there.</summary>
+    public string? DatasetDirectory()
+    {
+        foreach (var ck in new[] { LastCheckpoint, BestCheckpoint })
+        {
+            string manifest = System.IO.Path.Combine(ck, "manifest.json");
+            if (File.Exists(manifest) && ReadKey(manifest, "dataset_path") is string d && Directory.Exists(d)) return System.IO.Path.GetFullPath(d);
+        }
+        return File.Exists(ConfigPath) && ReadKey(ConfigPath, "dataset") is string c && Directory.Exists(c) ? System.IO.Path.GetFullPath(c) : null;
+    }
+
+    private static string? ReadKey(string jsonFile, string key)
+    {
+        try { return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(jsonFile))?[key]?.GetValue<string>(); }
+        catch (Exception e) when (e is IOException or JsonException or InvalidOperationException or FormatException) { return null; }
+    }
+
     public void Create()
     {
         CheckWrite();

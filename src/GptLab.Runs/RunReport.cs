@@ -12,7 +12,8 @@ namespace GptLab.Runs;
 /// </summary>
 public static class RunReport
 {
-    public sealed record Chart(string File, string Title);
+    /// <summary>A chart drawn; <paramref name="References"/>: the dashed baselines on it.</summary>
+    public sealed record Chart(string File, string Title, IReadOnlyList<string>? References = null);
 
     public static IReadOnlyList<Chart> Charts(IReadOnlyList<RunDirectory> runs, string outDir)
     {
@@ -22,14 +23,20 @@ public static class RunReport
         string Label(RunDirectory r, string what) => many ? $"{r.Name} {what}" : what;
         var charts = new List<Chart>();
 
-        void Add(string file, string title, string x, string y, IEnumerable<Series> series, bool? log = null)
+        // the n-gram baselines of the runs' dataset (when they share one and `gptlab baseline ngram` was run on it),
+        // dashed on the charts in nats per token
+        var datasets = runs.Select(r => r.DatasetDirectory()).Distinct().ToList();
+        var baselines = datasets is [string one] ? BaselineFile.Read(one) : null;
+
+        void Add(string file, string title, string x, string y, IEnumerable<Series> series, bool? log = null, bool nats = false)
         {
             var list = series.Where(s => s.X.Length > 0).ToList();
             if (list.Count == 0) return;
             var all = list.SelectMany(s => s.Y).Where(v => v > 0 && double.IsFinite(v)).ToArray();
-            bool logY = log ?? (all.Length > 1 && all.Max() / all.Min() > 10);
-            LineChart.Save(Path.Combine(outDir, file), title, x, y, list, logY);
-            charts.Add(new Chart(file, title));
+            var refs = nats ? References(baselines, all) : [];
+            bool logY = log ?? (all.Length > 1 && all.Concat(refs.Select(r => r.Y)).Max() / all.Concat(refs.Select(r => r.Y)).Min() > 10);
+            LineChart.Save(Path.Combine(outDir, file), title, x, y, list, logY, refs);
+            charts.Add(new Chart(file, title, refs.Count > 0 ? [.. refs.Select(r => r.Name)] : null));
         }
 
         static Series S(string name, IEnumerable<MetricRecord> ms, Func<MetricRecord, double> x, Func<MetricRecord, double?> y)
@@ -51,16 +58,17 @@ public static class RunReport
         if (byLoss.Count > 1)
         {
             IEnumerable<Series> Nll(Func<MetricRecord, double> x) => data.Select(d => S(Label(d.Run, "val NLL"), d.Metrics.Where(m => m.Kind == "eval"), x, m => m.ValNll));
-            Add("val_nll_vs_step.png", "Validation NLL by step (comparable across losses)", "step", "val NLL (nats/token)", Nll(m => m.Step));
-            Add("val_nll_vs_tokens.png", "Validation NLL by tokens seen", "tokens", "val NLL (nats/token)", Nll(m => m.Tokens));
+            Add("val_nll_vs_step.png", "Validation NLL by step (comparable across losses)", "step", "val NLL (nats/token)", Nll(m => m.Step), nats: true);
+            Add("val_nll_vs_tokens.png", "Validation NLL by tokens seen", "tokens", "val NLL (nats/token)", Nll(m => m.Tokens), nats: true);
             foreach (var g in byLoss)
                 Add($"loss_{g.Key}_vs_step.png", $"Training loss: {g.Key}", "step", $"{g.Key} loss", Losses(g, m => m.Step));
         }
         else
         {
             string unit = byLoss.Count == 1 && byLoss[0].Key != "cross_entropy" ? $"{byLoss[0].Key} loss" : "loss (nats/token)";
-            Add("loss_vs_step.png", "Loss by step", "step", unit, Losses(data, m => m.Step));
-            Add("loss_vs_tokens.png", "Loss by tokens seen", "tokens", unit, Losses(data, m => m.Tokens));
+            bool ce = unit == "loss (nats/token)";
+            Add("loss_vs_step.png", "Loss by step", "step", unit, Losses(data, m => m.Step), nats: ce);
+            Add("loss_vs_tokens.png", "Loss by tokens seen", "tokens", unit, Losses(data, m => m.Tokens), nats: ce);
         }
         Add("lr.png", "Learning rate", "step", "learning rate", data.Select(d => S(Label(d.Run, "lr"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.Lr)), false);
         Add("grad_norm.png", "Gradient norm (before clipping)", "step", "global L2 norm", data.Select(d => S(Label(d.Run, "grad norm"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.GradNorm)));
@@ -68,6 +76,15 @@ public static class RunReport
         Add("ms_per_step.png", "Time per step", "step", "ms / step", data.Select(d => S(Label(d.Run, "ms/step"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.MsPerStep)), false);
         Add("mfu.png", "Model FLOPs utilisation", "step", "MFU (%)", data.Select(d => S(Label(d.Run, "MFU"), d.Metrics.Where(m => m.Kind == "train"), m => m.Step, m => m.Mfu * 100)), false);
         return charts;
+    }
+
+    /// <summary>The baselines worth a line: the strongest order always, the others when they fall within the data's range.</summary>
+    internal static List<(string Name, double Y)> References(BaselineFile? baselines, double[] data)
+    {
+        if (baselines is null || baselines.Ngram.Count == 0 || data.Length == 0) return [];
+        var best = baselines.Ngram.MaxBy(s => s.Order)!;
+        return [.. baselines.Ngram.Where(s => s == best || (s.Nll >= data.Min() && s.Nll <= data.Max()))
+            .OrderBy(s => s.Order).Select(s => ($"{s.Order}-gram (Kneser–Ney) {s.Nll:0.000}", s.Nll))];
     }
 
     /// <summary>The training loss a run used (config key <c>loss</c>).</summary>
@@ -95,7 +112,8 @@ public static class RunReport
         md.Append("| run | status | steps | tokens | best val NLL | perplexity | wall time |\n|---|---|---:|---:|---:|---:|---:|\n");
         foreach (var s in summaries)
             md.Append(string.Create(inv, $"| {s.Name} | {s.Status} | {s.Steps:N0} | {s.Tokens:N0} | {Fmt(s.BestValNll, "0.0000")} | {Fmt(s.Perplexity, "0.00")} | {s.WallS:0.0} s |\n"));
-        foreach (var c in charts) md.Append($"\n## {c.Title}\n\n![{c.Title}]({c.File})\n");
+        foreach (var c in charts)
+            md.Append($"\n## {c.Title}\n\n![{c.Title}]({c.File})\n{(c.References is { } r ? $"\nDashed: n-gram baselines of the dataset (`gptlab baseline ngram`): {string.Join("; ", r)}.\n" : "")}");
         foreach (var r in runs)
         {
             var samples = r.ReadSamples();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using GptLab.Baselines;
+using GptLab.Runs;
 using GptLab.Data;
 using GptLab.IO;
 using Spectre.Console;

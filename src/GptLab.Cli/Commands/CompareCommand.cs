@@ -41,7 +41,7 @@ internal static class CompareCommand
                 AnsiConsole.MarkupLineInterpolated($"[bold]training with {loss}[/]");
                 return [new CompareProgress()];
             }, signals.Token);
-            string report = ComparisonReport.Write(dir, $"Loss comparison: {source} on {config.Dataset}", rows);
+            string report = ComparisonReport.Write(dir, $"Loss comparison: {source} on {config.Dataset}", rows, ds.Directory);
             var t = new Table().Border(TableBorder.Rounded).AddColumns("loss", "train loss (own)", "val NLL", "val ppl", "nats/char", "tokens/s", "wall");
             foreach (var r in rows)
                 t.AddRow(r.Loss, $"{r.TrainLoss:0.0000}", $"{r.ValNll:0.0000}", $"{r.ValPerplexity:0.00}", $"{r.NatsPerChar:0.0000}", $"{r.TokensPerS:N0}", $"{r.WallS:0.0} s");

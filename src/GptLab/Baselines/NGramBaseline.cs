@@ -1,30 +1,9 @@
 using System.Diagnostics;
 using GptLab.Data;
 using GptLab.IO;
+using GptLab.Runs;
 
 namespace GptLab.Baselines;
-
-/// <summary>One order's score on the validation split: the quantities `gptlab eval` reports.</summary>
-public sealed record NGramScore
-{
-    public int Order { get; init; }
-    public double Nll { get; init; }             // nats per token, mean over val tokens 1…n−1
-    public double Perplexity { get; init; }
-    public double NatsPerChar { get; init; }     // summed NLL / characters of the val text
-    public double BitsPerChar { get; init; }
-    public long Ngrams { get; init; }            // distinct n-grams of this order in the training split
-    public double CountSeconds { get; init; }    // counting every order up to this one
-    public double[] Discounts { get; init; } = [];
-}
-
-/// <summary>The n-gram baselines of a dataset, cached beside it in <c>baselines.json</c>.</summary>
-public sealed record BaselineFile
-{
-    public const string FileName = "baselines.json";
-    public string DataFingerprint { get; init; } = "";
-    public string Smoothing { get; init; } = "interpolated modified Kneser-Ney";
-    public List<NGramScore> Ngram { get; init; } = [];
-}
 
 /// <summary>
 /// `gptlab baseline ngram`: Kneser–Ney models of orders 1…N counted on the training split and scored on the whole
@@ -87,19 +66,9 @@ public static class NGramBaseline
         return sum;
     }
 
-    /// <summary>The cached scores of a dataset, or null when none were computed (or the data changed since).</summary>
-    public static BaselineFile? Cached(string datasetDir, string fingerprint)
-    {
-        string path = Path.Combine(datasetDir, BaselineFile.FileName);
-        if (!File.Exists(path)) return null;
-        try
-        {
-            var f = Json.Read<BaselineFile>(path, "delete it and re-run `gptlab baseline ngram`");
-            return f.DataFingerprint == fingerprint ? f : null;
-        }
-        catch (GptLabException) { return null; }
-    }
-
     private static void Save(Dataset data, List<NGramScore> scores) =>
-        Json.Write(Path.Combine(data.Directory, BaselineFile.FileName), new BaselineFile { DataFingerprint = data.Meta.Fingerprint, Ngram = scores });
+        Json.Write(Path.Combine(data.Directory, BaselineFile.FileName), new BaselineFile
+        {
+            DataFingerprint = data.Meta.Fingerprint, MetaSha256 = BaselineFile.MetaSha256Of(data.Directory), Ngram = scores,
+        });
 }

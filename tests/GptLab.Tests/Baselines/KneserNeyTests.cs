@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GptLab.Baselines;
 using GptLab.Data;
+using GptLab.Runs;
 
 namespace GptLab.Tests.Baselines;
 
@@ -80,7 +81,7 @@ public class KneserNeyTests
         Assert.True(nll[0] > nll[1] && nll[1] > nll[2] && nll[2] > nll[3], string.Join(", ", nll));
         Assert.True(nll[0] - nll[1] > 4 * Math.Abs(nll[3] - nll[4]), string.Join(", ", nll));   // big gains first, little at the end
         Assert.InRange(nll[0], 3.0, 3.5);                                                        // unigram characters: ~3.3 nats
-        Assert.NotNull(NGramBaseline.Cached(ds.Directory, ds.Meta.Fingerprint));
+        Assert.NotNull(GptLab.Runs.BaselineFile.Read(ds.Directory));
     }
 
     [Fact]

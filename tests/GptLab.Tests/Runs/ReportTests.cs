@@ -26,6 +26,22 @@ public class ReportTests(TrainedRun trained) : IClassFixture<TrainedRun>
     }
 
     [Fact]
+    public void The_n_gram_baselines_of_the_runs_dataset_are_drawn_dashed_once_computed()
+    {
+        using var dir = new TempDir();
+        string data = Tiny.CharDataset(dir, 20000);
+        using (var s = GptLab.Training.TrainingSession.Start(Tiny.Config(data, 10), dir["runs/r"])) s.Train([]);
+        var run = new RunDirectory(dir["runs/r"]);
+        Assert.All(RunReport.Charts([run], dir["before"]), c => Assert.Null(c.References));
+        using (var ds = GptLab.Data.Dataset.Open(data)) GptLab.Baselines.NGramBaseline.Run(ds, 3);
+        var charts = RunReport.Charts([run], dir["after"]);
+        var loss = charts.Single(c => c.File == "loss_vs_step.png");
+        Assert.Contains(loss.References!, r => r.StartsWith("3-gram (Kneser–Ney)", StringComparison.Ordinal));   // the strongest, always
+        Assert.Null(charts.Single(c => c.File == "lr.png").References);                                             // not on other quantities
+        Assert.False(File.ReadAllBytes(dir["before/loss_vs_step.png"]).SequenceEqual(File.ReadAllBytes(dir["after/loss_vs_step.png"])));
+    }
+
+    [Fact]
     public void Report_markdown_links_resolve_and_samples_are_tabled()
     {
         using var dir = new TempDir();
