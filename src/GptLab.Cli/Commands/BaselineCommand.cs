@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using GptLab.Baselines;
-using GptLab.Runs;
 using GptLab.Data;
 using GptLab.IO;
+using GptLab.Runs;
 using Spectre.Console;
 
 namespace GptLab.Cli.Commands;
