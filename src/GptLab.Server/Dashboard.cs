@@ -67,7 +67,7 @@ public sealed class Dashboard : IAsyncDisposable
         RunEndpoints.Map(app, catalog, options);
         SweepEndpoints.Map(app, catalog, options);
         ModelEndpoints.Map(app, catalog, models);
-        app.MapFallback((HttpContext http) => throw HttpProblem.NotFound($"nothing at {http.Request.Path}"));
+        app.MapFallback(IResult (HttpContext http, EndpointDataSource endpoints) => throw Unmatched(http, endpoints));
 
         try
         {
@@ -81,6 +81,20 @@ public sealed class Dashboard : IAsyncDisposable
         }
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Dashboard(app, models, address.TrimEnd('/') + "/", token);
+    }
+
+    /// <summary>Why no endpoint took a request: a path that exists under another method (405, with Allow), a POST
+    /// whose body is not JSON (415), or nothing there (404).</summary>
+    private static HttpProblem Unmatched(HttpContext http, EndpointDataSource endpoints)
+    {
+        string path = http.Request.Path.Value ?? "";
+        var same = endpoints.Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.Parameters.Count == 0 && "/" + (e.RoutePattern.RawText ?? "").TrimStart('/') == path).ToList();
+        var methods = same.SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Distinct().ToList();
+        if (methods.Count == 0) return HttpProblem.NotFound($"nothing at {path}");
+        if (!methods.Contains(http.Request.Method, StringComparer.OrdinalIgnoreCase))
+            return new HttpProblem(405, $"{http.Request.Method} is not allowed at {path}: use {string.Join(" or ", methods)}", string.Join(", ", methods));
+        return new HttpProblem(415, $"{path} takes a JSON body: send Content-Type: application/json");
     }
 
     /// <summary>Ends when the client leaves or the server stops (live streams use it).</summary>
@@ -111,6 +125,7 @@ public sealed class Dashboard : IAsyncDisposable
             if (status == 500) Console.Error.WriteLine($"error: {http.Request.Path}: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
             http.Response.Clear();
             http.Response.StatusCode = status;
+            if (e is HttpProblem { Allow: string allow }) http.Response.Headers.Allow = allow;
             http.Response.ContentType = "text/plain; charset=utf-8";
             await http.Response.WriteAsync(message);
         }

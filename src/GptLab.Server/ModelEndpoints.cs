@@ -41,7 +41,8 @@ internal static class ModelEndpoints
             string dir = CheckpointOf(catalog.Run(name));
             int count = tokens ?? 200;
             if (count is < 1 or > MaxSampleTokens) throw HttpProblem.BadRequest($"tokens must be between 1 and {MaxSampleTokens}");
-            if (temperature is < 0 or > 10) throw HttpProblem.BadRequest("temperature must be between 0 and 10");
+            if (temperature is double t && !(t == 0 || (t >= 0.01 && t <= 10)))   // NaN and 1e-300 included
+                throw HttpProblem.BadRequest("temperature must be 0 (greedy) or between 0.01 and 10");
             if (topK is < 0) throw HttpProblem.BadRequest("top_k must be ≥ 0");
             var ct = Dashboard.Stopping(http);
             var channel = Channel.CreateUnbounded<string>();

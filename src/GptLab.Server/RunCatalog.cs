@@ -12,7 +12,16 @@ internal sealed class RunCatalog(string root)
 {
     public string Root { get; } = Path.GetFullPath(root);
 
-    public IReadOnlyList<RunSummary> Runs() => RunSummary.Scan(Root);
+    /// <summary>The runs that may be opened (none reached through a link that leads out of the root), each named
+    /// relative to the root — the server's own paths are not shown.</summary>
+    public IReadOnlyList<RunSummary> Runs()
+    {
+        string root = ResolveLinks(Root);
+        return [.. RunSummary.Scan(Root).Where(r => Under(ResolveLinks(r.Path), root)).Select(r => r with { Path = r.Name })];
+    }
+
+    /// <summary>One run's summary, named relative to the root.</summary>
+    public RunSummary Summary(RunDirectory run) => RunSummary.Read(run, Root) with { Path = NameOf(run.Path) };
 
     public RunDirectory Run(string? name)
     {

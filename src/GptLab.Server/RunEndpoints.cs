@@ -23,7 +23,7 @@ internal static class RunEndpoints
             var samples = JsonLines.Read<SampleRecord>(run.SamplesPath, 0);
             return Results.Json(new
             {
-                Summary = RunSummary.Read(run, catalog.Root),
+                Summary = catalog.Summary(run),
                 changes.Preset,
                 changes.Config,
                 changes.Changes,
@@ -44,6 +44,7 @@ internal static class RunEndpoints
         app.MapGet("/api/run/events", async (HttpContext http, string? name, long? offset, [FromQuery(Name = "samples_offset")] long? samplesOffset) =>
         {
             var run = catalog.Run(name);
+            if (offset is < 0 || samplesOffset is < 0) throw HttpProblem.BadRequest("offset and samples_offset are byte offsets: 0 or more");
             var ct = Dashboard.Stopping(http);
             var sse = ServerSentEvents.Start(http);
             long metricsAt = offset ?? 0, samplesAt = samplesOffset ?? 0;

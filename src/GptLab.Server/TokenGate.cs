@@ -26,7 +26,7 @@ internal sealed class TokenGate(string? token)
         if (Token is null) { await next(http); return; }
         string? given = http.Request.Query["token"].FirstOrDefault();
         bool fromQuery = given is not null;
-        given ??= http.Request.Headers.Authorization.FirstOrDefault() is string a && a.StartsWith("Bearer ", StringComparison.Ordinal) ? a[7..] : null;
+        given ??= http.Request.Headers.Authorization.FirstOrDefault() is string a && a.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? a[7..].Trim() : null;   // the scheme is case-insensitive (RFC 9110)
         given ??= http.Request.Cookies[Cookie];
         if (given is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(Token)))
         {

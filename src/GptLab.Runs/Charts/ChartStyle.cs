@@ -91,7 +91,7 @@ internal static class ChartStyle
 
     /// <summary>A label safe to draw: control characters shown as escapes (a newline token shows as \n).</summary>
     public static string Printable(string s) =>
-        string.Concat(s.Select(c => c switch { '\n' => "\\n", '\t' => "\\t", '\r' => "\\r", ' ' => "␣", _ when char.IsControl(c) => $"\\x{(int)c:X2}", _ => c.ToString() }));
+        string.Concat(s.Select(c => c switch { '\n' => "↵", '\t' => "⇥", '\r' => "␍", ' ' => "␣", _ when char.IsControl(c) => $"\\x{(int)c:X2}", _ => c.ToString() }));
 }
 
 /// <summary>Bar chart of next-token probabilities (`gptlab predict --chart`).</summary>
@@ -100,7 +100,7 @@ internal static class NextTokenChart
     public static void Save(string path, string prompt, IReadOnlyList<(string Token, double Probability)> top)
     {
         string shown = prompt.Length > 60 ? "…" + prompt[^60..] : prompt;
-        var plot = ChartStyle.New($"Next token after \"{shown.Replace("\n", "\\n")}\"", "token (␣ = space)", "probability");
+        var plot = ChartStyle.New($"Next token after \"{shown.Replace("\n", "\\n")}\"", "token (␣ space, ↵ newline, ⇥ tab)", "probability");
         var bars = plot.Add.Bars(top.Select(t => t.Probability).ToArray());
         bars.Color = ScottPlot.Colors.SteelBlue;
         var ticks = top.Select((t, i) => new Tick(i, ChartStyle.Printable(t.Token))).ToArray();

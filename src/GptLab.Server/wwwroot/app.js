@@ -23,6 +23,10 @@ async function api(path, init) {
   if (!r.ok) throw new Error(`${r.status}: ${await r.text()}`);
   return r.json();
 }
+// whitespace and control characters made visible (a space token is otherwise an invisible label): ␣ ↵ ⇥ ␍ \xNN
+const visible = t => [...t].map(c => c === " " ? "␣" : c === "\n" ? "↵" : c === "\t" ? "⇥" : c === "\r" ? "␍"
+  : c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 ? `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}` : c).join("");
+window.gptlabVisible = visible;   // for the browser tests
 const num = (v, d = 4) => (v == null || !isFinite(v)) ? "–" : Number(v).toFixed(d);
 const int = v => (v == null || !isFinite(v)) ? "–" : Math.round(v).toLocaleString("en-US");
 const secs = s => s == null ? "–" : s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
@@ -62,6 +66,29 @@ function sortableTable(columns, rows, { initial, onRow } = {}) {
 }
 
 // ---------- charts ----------
+// Axis tick labels with as many significant digits as it takes to tell the ticks apart — 6e-4, 8e-4, 1e-3, never
+// "0.001, 0.001" (uPlot's default rounds to 3 decimals) — and exponents only for very small or large values.
+function tickText(v, digits, exp) {
+  if (v == null || !isFinite(v)) return "";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (exp) return v.toExponential(Math.max(0, digits - 1)).replace(/\.?0+e/, "e").replace("e+", "e");
+  const t = +v.toPrecision(digits);
+  return a >= 1e4 ? t.toLocaleString("en-US") : String(t);
+}
+function tickLabels(u, vals) {
+  const finite = vals.filter(v => v != null && isFinite(v));
+  const distinct = new Set(finite).size;
+  const top = Math.max(0, ...finite.map(Math.abs));
+  const exp = top > 0 && (top < 1e-2 || top >= 1e6);   // one notation per axis: all small (a learning rate) or huge
+  for (let d = 1; d <= 10; d++) {
+    const labels = vals.map(v => tickText(v, d, exp));
+    if (new Set(labels.filter(l => l !== "")).size === distinct) return labels;
+  }
+  return vals.map(v => String(v));
+}
+window.gptlabTickLabels = tickLabels;   // for the browser tests
+
 // A line chart over series that need not share x values: the union of x, gaps where a series has no point.
 function lineChart(host, { title, xLabel, yLabel, logY, logX, points, colors }) {
   const fig = el("figure", { class: "chart" }, el("figcaption", {}, title, " ", el("span", { class: "axes" }, `(${yLabel} vs ${xLabel})`)));
@@ -79,7 +106,7 @@ function lineChart(host, { title, xLabel, yLabel, logY, logX, points, colors }) 
     return {
       width: Math.max(300, plot.clientWidth || 440), height: 240,
       scales: { x: { time: false, distr: logX ? 3 : 1 }, y: { distr: logY ? 3 : 1 } },
-      axes: [{ label: xLabel, size: 40 }, { label: yLabel, size: 60 }],
+      axes: [{ label: xLabel, size: 40, values: tickLabels }, { label: yLabel, size: 60, values: tickLabels }],
       legend: { show: !points || series.length <= 12 },
       series: [{ label: xLabel }, ...series.map((s, i) => ({
         label: s.label, stroke: s.color || (colors ? colors[i] : PALETTE[i % PALETTE.length]), width: 1.5, spanGaps: true,
@@ -278,7 +305,7 @@ function tryModel(name) {
     note.textContent = ""; top.disabled = true;
     try {
       const rows = await api(`api/predict?name=${encodeURIComponent(name)}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ prompt: prompt.value, top: 10 }) });
-      out.replaceChildren(el("p", { class: "muted" }, "next token after the prompt:"), bars(rows.map(r => ({ label: JSON.stringify(r.token).slice(1, -1), value: r.probability, text: `${(100 * r.probability).toFixed(2)}%` }))));
+      out.replaceChildren(el("p", { class: "muted" }, "next token after the prompt:"), bars(rows.map(r => ({ label: visible(r.token), value: r.probability, text: `${(100 * r.probability).toFixed(2)}%` }))));
     } catch (e) { note.textContent = e.message; } finally { top.disabled = false; }
   } }, "Top 10 next tokens");
   const go = el("button", { id: "sample", class: "secondary", onclick: () => {

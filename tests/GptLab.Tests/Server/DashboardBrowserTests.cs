@@ -44,6 +44,26 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
     }
 
     [Fact]
+    public async Task Axis_ticks_carry_the_digits_that_tell_them_apart()
+    {
+        var (page, errors) = await dash.OpenAsync("#/run/live");
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
+        // the tick values uPlot hands the axes' formatter on a learning-rate axis (6e-4 … 1e-3), during warm-up, and a loss axis
+        async Task<string[]> Labels(double[] ticks) => await page.EvaluateAsync<string[]>("t => window.gptlabTickLabels(null, t)", ticks);
+        Assert.Equal(["6e-4", "7e-4", "8e-4", "9e-4", "1e-3"], await Labels([0.0006, 0.0007, 0.0008, 0.0009, 0.001]));
+        Assert.Equal(["0", "2e-5", "4e-5", "6e-5"], await Labels([0, 0.00002, 0.00004, 0.00006]));
+        Assert.Equal(["1.8", "1.85", "1.9", "1.95", "2"], await Labels([1.8, 1.85, 1.9, 1.95, 2.0]));
+        Assert.Equal(["20,000", "40,000", "60,000"], await Labels([20000, 40000, 60000]));
+        foreach (var ticks in new[] { new[] { 0.0011, 0.0012, 0.0013 }, [2.001, 2.002, 2.003], [1e-7, 2e-7, 3e-7] })
+        {
+            var labels = await Labels(ticks);
+            Assert.Equal(ticks.Length, labels.Distinct().Count());   // never "0.001, 0.001, 0.001"
+        }
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_finished_run_shows_its_config_changes_checkpoints_and_samples_at_each_evaluation()
     {
         var (page, errors) = await dash.OpenAsync("#/run/mse");   // trained with --set loss=mse over its config file
@@ -66,6 +86,10 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         await page.FillAsync("#prompt", "ROMEO:");
         await page.ClickAsync("#predict");
         await Assertions.Expect(page.Locator("#predictions .bar")).ToHaveCountAsync(10, Wait);
+        // every candidate is readable: whitespace shows as ␣ ↵ ⇥ (and control characters as \xNN), never as a blank label
+        var labels = await page.Locator("#predictions .label").AllInnerTextsAsync();
+        Assert.All(labels, l => Assert.False(string.IsNullOrWhiteSpace(l), $"a blank label among: {string.Join(" | ", labels)}"));
+        Assert.Equal("␣↵⇥a\\x01", await page.EvaluateAsync<string>("() => window.gptlabVisible(' \\n\\ta\\u0001')"));
         await page.ClickAsync("#sample");
         await Assertions.Expect(page.Locator("#sample")).ToBeEnabledAsync(new() { Timeout = 60_000 });
         string text = await page.Locator("#sample-out").InnerTextAsync();

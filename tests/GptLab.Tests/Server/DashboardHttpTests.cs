@@ -44,6 +44,13 @@ public class DashboardHttpTests(TrainedRun trained) : IClassFixture<TrainedRun>
     [InlineData("/api/sample?name=tiny&tokens=0", 400)]
     [InlineData("/api/sample?name=tiny&tokens=999999", 400)]
     [InlineData("/api/nothing", 404)]
+    [InlineData("/api/run/events?name=tiny&offset=-5", 400)]
+    [InlineData("/api/run/events?name=tiny&samples_offset=-1", 400)]
+    [InlineData("/api/sample?name=tiny&temperature=NaN", 400)]
+    [InlineData("/api/sample?name=tiny&temperature=1e-300", 400)]
+    [InlineData("/api/sample?name=tiny&temperature=Infinity", 400)]
+    [InlineData("/api/sample?name=tiny&temperature=-1", 400)]
+    [InlineData("/api/predict?name=tiny", 405)]                  // a GET on a POST endpoint
     public async Task A_bad_or_escaping_request_gets_a_short_4xx_and_never_a_file_outside_the_root(string path, int status)
     {
         await using var dash = await Start();
@@ -66,6 +73,12 @@ public class DashboardHttpTests(TrainedRun trained) : IClassFixture<TrainedRun>
             await using var dash = await Start();
             Assert.Equal(404, (await Raw(dash.Url, "/api/run?name=escape")).Status);
             Assert.Equal(200, (await Raw(dash.Url, "/api/run?name=tiny")).Status);
+            var (status, runs) = await Raw(dash.Url, "/api/runs");
+            Assert.Equal(200, status);
+            Assert.DoesNotContain("escape", runs);                                        // not listed either
+            Assert.Contains("\"path\":\"tiny\"", runs);                                  // names, not the server's paths
+            Assert.DoesNotContain(trained.Dir.Path, runs);
+            Assert.Contains("\"path\":\"tiny\"", (await Raw(dash.Url, "/api/run?name=tiny")).Body);   // the summary's too
         }
         finally { Directory.Delete(link); }
     }
@@ -86,9 +99,27 @@ public class DashboardHttpTests(TrainedRun trained) : IClassFixture<TrainedRun>
         using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(local) };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/?token={dash.Token}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/runs")).StatusCode);   // the cookie now carries it
-        using var bearer = new HttpClient { BaseAddress = new Uri(local) };
-        bearer.DefaultRequestHeaders.Authorization = new("Bearer", dash.Token);
-        Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/api/runs")).StatusCode);
+        foreach (var scheme in new[] { "Bearer", "bearer", "BEARER" })   // the scheme is case-insensitive
+        {
+            using var bearer = new HttpClient { BaseAddress = new Uri(local) };
+            bearer.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"{scheme} {dash.Token}");
+            Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/api/runs")).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_post_without_json_is_415_and_a_get_on_it_405_with_allow()
+    {
+        await using var dash = await Start();
+        using var http = new HttpClient { BaseAddress = new Uri(dash.Url) };
+        var noType = await http.PostAsync("/api/predict?name=tiny", new ByteArrayContent(Encoding.UTF8.GetBytes("""{"prompt":"a"}""")));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, noType.StatusCode);
+        Assert.Contains("Content-Type: application/json", await noType.Content.ReadAsStringAsync());
+        var get = await http.GetAsync("/api/predict?name=tiny");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
+        Assert.Contains("POST", get.Content.Headers.Allow);
+        var json = await http.PostAsync("/api/predict?name=tiny", new StringContent("""{"prompt":"First"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, json.StatusCode);
     }
 
     [Fact]
