@@ -24,9 +24,9 @@ async function api(path, init) {
   return r.json();
 }
 // whitespace and control characters made visible (a space token is otherwise an invisible label): ␣ ↵ ⇥ ␍ \xNN
-const visible = t => [...t].map(c => c === " " ? "␣" : c === "\n" ? "↵" : c === "\t" ? "⇥" : c === "\r" ? "␍"
+const showWhitespace = t => [...t].map(c => c === " " ? "␣" : c === "\n" ? "↵" : c === "\t" ? "⇥" : c === "\r" ? "␍"
   : c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 ? `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}` : c).join("");
-window.gptlabVisible = visible;   // for the browser tests
+window.gptlabVisible = showWhitespace;   // for the browser tests
 const num = (v, d = 4) => (v == null || !isFinite(v)) ? "–" : Number(v).toFixed(d);
 const int = v => (v == null || !isFinite(v)) ? "–" : Math.round(v).toLocaleString("en-US");
 const secs = s => s == null ? "–" : s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
@@ -179,7 +179,7 @@ async function runFeed(name, onChange) {
   const es = new EventSource(`api/run/events?name=${encodeURIComponent(name)}&offset=${metrics.offset}&samples_offset=${run.samples_offset}`);
   es.onopen = () => setLive(true);
   es.onerror = () => setLive(false);
-  es.addEventListener("metrics", e => { feed.records.push(...JSON.parse(e.data).records); onChange(feed, "metrics"); });
+  es.addEventListener("metrics", e => { const records = JSON.parse(e.data).records; feed.records.push(...records); onChange(feed, "metrics", records); });
   es.addEventListener("samples", e => { feed.samples.push(...JSON.parse(e.data).records); onChange(feed, "samples"); });
   es.addEventListener("status", e => { feed.state = JSON.parse(e.data).state; onChange(feed, "status"); });
   es.addEventListener("reset", () => { es.close(); route(); });   // the run was rewound (resumed): start over
@@ -267,10 +267,22 @@ async function runPage(name) {
   };
   const drawSamples = () => samplesBox.replaceChildren(...(feed.samples.length ? feed.samples.map(s => el("div", { class: "sample" },
     el("div", { class: "muted" }, `step ${int(s.step)} · val loss ${num(s.val_loss)}`), el("pre", {}, s.text))) : [el("p", { class: "muted" }, "no samples yet (written at each evaluation)")]));
-  feed = await runFeed(name, (f, what) => {
-    if (what === "metrics") draw();
+  // the summary line, the checkpoint list and "try the model" follow the run as it trains: re-read after each
+  // evaluation (a checkpoint may have been written) and when the status changes, at most every 2 s
+  let refreshing = null, lastRefresh = 0;
+  const refresh = () => {
+    if (refreshing) return;
+    const wait = Math.max(0, 2000 - (Date.now() - lastRefresh));
+    refreshing = setTimeout(async () => {
+      try { const r = await api(`api/run?name=${encodeURIComponent(name)}`); renderLive(r); } catch { /* the next event retries */ }
+      lastRefresh = Date.now(); refreshing = null;
+    }, wait);
+    cleanup.push(() => clearTimeout(refreshing));
+  };
+  feed = await runFeed(name, (f, what, records) => {
+    if (what === "metrics") { draw(); if ((records || []).some(r => r.kind === "eval")) refresh(); }
     if (what === "samples") drawSamples();
-    if (what === "status") head.replaceChildren(name, " ", status(f.state));
+    if (what === "status") { head.replaceChildren(name, " ", status(f.state)); refresh(); }
   });
   head.append(status(feed.state));
   const run = feed.run;
@@ -280,15 +292,26 @@ async function runPage(name) {
       const c = changed.get(k);
       return el("tr", {}, el("td", { class: c ? "changed" : "" }, k), el("td", { class: c ? "changed" : "" }, JSON.stringify(v)), el("td", { class: "muted" }, c ? (c.preset ?? "–") : ""));
     })));
-  const checkpoints = el("ul", { id: "checkpoints" }, run.checkpoints.map(c => el("li", {}, c.step != null ? `${c.kind}: step ${int(c.step)}, best val NLL ${num(c.best_val_nll)}` : `${c.kind}: none`)));
+  const summaryText = r => `${int(r.summary.steps)} steps · ${int(r.summary.tokens)} tokens · best val NLL ${num(r.summary.best_val_nll)} · ${r.summary.parameters ? (r.summary.parameters / 1e6).toFixed(2) + "M parameters · " : ""}${secs(r.summary.wall_s)}`;
+  const checkpointItems = r => r.checkpoints.map(c => el("li", {}, c.step != null ? `${c.kind}: step ${int(c.step)}, best val NLL ${num(c.best_val_nll)}` : `${c.kind}: none`));
+  const summary = el("p", { class: "muted", id: "summary" }, summaryText(run));
+  const checkpoints = el("ul", { id: "checkpoints" }, checkpointItems(run));
   const xSelect = el("select", { id: "x-axis", onchange: e => { xKey = e.target.value; makeCharts(); } }, el("option", { value: "step" }, "x: step"), el("option", { value: "tokens" }, "x: tokens"));
   const logBox = el("label", {}, el("input", { type: "checkbox", id: "log-y", onchange: e => { logY = e.target.checked; makeCharts(); } }), " log scale");
-  const hasCheckpoint = run.checkpoints.some(c => c.step != null);
+  const modelBox = el("div", { id: "try-model" });
+  let modelShown = false;
+  const renderLive = r => {
+    summary.textContent = summaryText(r);
+    checkpoints.replaceChildren(...checkpointItems(r));
+    if (!modelShown && r.checkpoints.some(c => c.step != null)) { modelBox.replaceChildren(tryModel(name)); modelShown = true; }
+    else if (!modelShown) modelBox.replaceChildren(el("p", { class: "muted" }, "no checkpoint yet (one is written at each evaluation)"));
+  };
+  renderLive(run);
   main.replaceChildren(head,
-    el("p", { class: "muted" }, `${int(run.summary.steps)} steps · ${int(run.summary.tokens)} tokens · best val NLL ${num(run.summary.best_val_nll)} · ${run.summary.parameters ? (run.summary.parameters / 1e6).toFixed(2) + "M parameters · " : ""}${secs(run.summary.wall_s)}`),
+    summary,
     el("div", { class: "toolbar" }, xSelect, logBox, el("a", { href: `#/compare/${encodeURIComponent(name)}` }, "compare with…")),
     charts,
-    el("h2", {}, "Try the model"), hasCheckpoint ? tryModel(name) : el("p", { class: "muted" }, "no checkpoint yet"),
+    el("h2", {}, "Try the model"), modelBox,
     el("div", { class: "two" },
       el("div", {}, el("h2", {}, "Samples at each evaluation"), samplesBox),
       el("div", {}, el("h2", {}, "Config ", el("span", { class: "muted" }, "(highlighted: changed from the preset)")), config, el("h2", {}, "Checkpoints"), checkpoints)));
@@ -305,7 +328,7 @@ function tryModel(name) {
     note.textContent = ""; top.disabled = true;
     try {
       const rows = await api(`api/predict?name=${encodeURIComponent(name)}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ prompt: prompt.value, top: 10 }) });
-      out.replaceChildren(el("p", { class: "muted" }, "next token after the prompt:"), bars(rows.map(r => ({ label: visible(r.token), value: r.probability, text: `${(100 * r.probability).toFixed(2)}%` }))));
+      out.replaceChildren(el("p", { class: "muted" }, "next token after the prompt:"), bars(rows.map(r => ({ label: showWhitespace(r.token), value: r.probability, text: `${(100 * r.probability).toFixed(2)}%` }))));
     } catch (e) { note.textContent = e.message; } finally { top.disabled = false; }
   } }, "Top 10 next tokens");
   const go = el("button", { id: "sample", class: "secondary", onclick: () => {

@@ -13,7 +13,7 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
     {
         var (page, errors) = await dash.OpenAsync("#/");
         var rows = page.Locator("#runs tbody tr");
-        await Assertions.Expect(rows).ToHaveCountAsync(4, Wait);
+        await Assertions.Expect(rows).ToHaveCountAsync(5, Wait);
         async Task<string> StatusOf(string run) => await page.Locator($"#runs tr[data-run='{run}'] [data-status]").GetAttributeAsync("data-status") ?? "";
         Assert.Equal("finished", await StatusOf("finished"));
         Assert.Equal("finished", await StatusOf("mse"));
@@ -41,6 +41,34 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         await Assertions.Expect(page.Locator("h1 [data-status]")).ToHaveAttributeAsync("data-status", "running");
         Assert.Empty(errors);
         await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_summary_line_checkpoints_and_try_the_model_follow_a_run_as_it_trains()
+    {
+        // "growing": a run of its own in the fixture, in progress, with no evaluation or checkpoint yet
+        var run = new GptLab.Runs.RunDirectory(dash.Dir["runs/growing"]);
+        var (page, errors) = await dash.OpenAsync("#/run/growing");
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("2 steps", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#try-model")).ToContainTextAsync("no checkpoint yet");
+        // the trainer evaluates and checkpoints: no reload, the page follows
+        CopyFolder(dash.Dir["runs/finished/checkpoints/last"], run.LastCheckpoint);
+        run.AppendMetric(new GptLab.Runs.MetricRecord { Kind = "eval", Step = 30, Tokens = 30 * 64, TrainLoss = 3.5, ValLoss = 3.25, ValNll = 3.2468, Time = DateTime.UtcNow });
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("30 steps", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("best val NLL 3.2468");
+        await Assertions.Expect(page.Locator("#checkpoints")).ToContainTextAsync("last: step 30", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#try-model #prompt")).ToHaveCountAsync(1, Wait);
+        // and the end of the run shows at once too
+        run.WriteStatus(run.ReadStatus()! with { State = "finished" });
+        await Assertions.Expect(page.Locator("h1 [data-status]")).ToHaveAttributeAsync("data-status", "finished", new() { Timeout = 30_000 });
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
     }
 
     [Fact]

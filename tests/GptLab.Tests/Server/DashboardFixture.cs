@@ -38,14 +38,16 @@ public sealed class DashboardFixture : IAsyncLifetime
             """);
         Check(GptLabProcess.Run(Dir.Path, "sweep", "spec.json", "--out", "runs/sw", "--workers", "1"), "sweep");
 
-        // a run in progress, owned by this (live) process, and one whose owner died
-        foreach (var (name, pid, started) in new[] { ("live", Environment.ProcessId, Process.GetCurrentProcess().StartTime.ToUniversalTime()), ("dead", DeadPid(), DateTime.UtcNow) })
+        // runs in progress, owned by this (live) process ("growing" gets an evaluation and a checkpoint later), and one
+        // whose owner died
+        var self = Process.GetCurrentProcess().StartTime.ToUniversalTime();
+        foreach (var (name, pid, started, steps) in new[] { ("live", Environment.ProcessId, self, 3), ("growing", Environment.ProcessId, self, 2), ("dead", DeadPid(), DateTime.UtcNow, 3) })
         {
             var run = new RunDirectory(Dir[$"runs/{name}"]);
             run.Create();
             File.Copy(Dir["runs/finished/config.json"], run.ConfigPath);
-            run.WriteStatus(new RunStatus { State = "running", Pid = pid, Host = Environment.MachineName, Started = started, Updated = DateTime.UtcNow, Step = 3 });
-            for (int step = 1; step <= 3; step++) AppendTrain(name, step);
+            run.WriteStatus(new RunStatus { State = "running", Pid = pid, Host = Environment.MachineName, Started = started, Updated = DateTime.UtcNow, Step = steps });
+            for (int step = 1; step <= steps; step++) AppendTrain(name, step);
         }
 
         server = GptLabProcess.Start(Dir.Path, "serve", "--root", "runs", "--port", "0");
