@@ -112,13 +112,14 @@ public static class RunReport
         md.Append("| run | status | steps | tokens | best val NLL | perplexity | wall time |\n|---|---|---:|---:|---:|---:|---:|\n");
         foreach (var s in summaries)
             md.Append(string.Create(inv, $"| {s.Name} | {s.Status} | {s.Steps:N0} | {s.Tokens:N0} | {Fmt(s.BestValNll, "0.0000")} | {Fmt(s.Perplexity, "0.00")} | {s.WallS:0.0} s |\n"));
+        md.Append("\n*val loss* is the training loss measured on validation (for cross-entropy over the vocabulary padded to a multiple of 64, so its extra logits take a little probability); *val NLL* is cross-entropy over the real vocabulary — the number that compares runs, whatever loss trained them.\n");
         foreach (var c in charts)
             md.Append($"\n## {c.Title}\n\n![{c.Title}]({c.File})\n{(c.References is { } r ? $"\nDashed: n-gram baselines of the dataset (`gptlab baseline ngram`): {string.Join("; ", r)}.\n" : "")}");
         foreach (var r in runs)
         {
             var samples = r.ReadSamples();
             if (samples.Count == 0) continue;
-            md.Append($"\n## Generated text at each loss level{(runs.Count > 1 ? $": {r.Name}" : "")}\n\n| step | val loss | sample |\n|---:|---:|---|\n");
+            md.Append($"\n## Generated text at each loss level{(runs.Count > 1 ? $": {r.Name}" : "")}\n\n| step | val NLL | sample |\n|---:|---:|---|\n");
             foreach (var s in samples)
                 md.Append(string.Create(inv, $"| {s.Step:N0} | {Fmt(s.ValLoss, "0.000")} | {MarkdownCell(s.Text)} |\n"));
         }
@@ -140,7 +141,7 @@ public static class RunReport
         {
             var samples = r.ReadSamples();
             if (samples.Count == 0) continue;
-            html.Append($"<h2>Generated text at each loss level{(runs.Count > 1 ? $": {WebUtility.HtmlEncode(r.Name)}" : "")}</h2>\n<table><tr><th>step</th><th>val loss</th><th>sample</th></tr>\n");
+            html.Append($"<h2>Generated text at each loss level{(runs.Count > 1 ? $": {WebUtility.HtmlEncode(r.Name)}" : "")}</h2>\n<table><tr><th>step</th><th>val NLL</th><th>sample</th></tr>\n");
             foreach (var s in samples)
                 html.Append(string.Create(inv, $"<tr><td class=\"num\">{s.Step:N0}</td><td class=\"num\">{Fmt(s.ValLoss, "0.000")}</td><td><pre>{WebUtility.HtmlEncode(s.Text)}</pre></td></tr>\n"));
             html.Append("</table>\n");

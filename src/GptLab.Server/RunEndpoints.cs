@@ -30,6 +30,8 @@ internal static class RunEndpoints
                 Checkpoints = CheckpointStore.OfRun(run).Select(c => new { c.Kind, Step = c.Manifest?.Step, BestValNll = c.Manifest?.BestValLoss }),
                 Samples = samples.Items,
                 SamplesOffset = samples.Offset,
+                // the dataset's n-gram baselines (`gptlab baseline ngram`), drawn dashed beside the loss
+                Baselines = (run.DatasetDirectory() is string data ? BaselineFile.Read(data)?.Ngram : null)?.Select(b => new { b.Order, b.Nll }),
             }, WebJson.Options);
         });
 

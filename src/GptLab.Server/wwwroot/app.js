@@ -109,7 +109,7 @@ function lineChart(host, { title, xLabel, yLabel, logY, logX, points, colors }) 
       axes: [{ label: xLabel, size: 40, values: tickLabels }, { label: yLabel, size: 60, values: tickLabels }],
       legend: { show: !points || series.length <= 12 },
       series: [{ label: xLabel }, ...series.map((s, i) => ({
-        label: s.label, stroke: s.color || (colors ? colors[i] : PALETTE[i % PALETTE.length]), width: 1.5, spanGaps: true,
+        label: s.label, stroke: s.color || (colors ? colors[i] : PALETTE[i % PALETTE.length]), width: 1.5, spanGaps: true, ...(s.dash ? { dash: s.dash } : {}),
         ...(points ? { paths: () => null, points: { show: true, size: 7, fill: s.color || PALETTE[i % PALETTE.length] } } : { points: { show: false } }),
       }))],
     };
@@ -121,7 +121,7 @@ function lineChart(host, { title, xLabel, yLabel, logY, logX, points, colors }) 
       if (sameShape) u.setData(build(series));
       else { u?.destroy(); u = new uPlot(opts(series), build(series), plot); }
       lastSeries = series;
-      fig.dataset.points = String(series.reduce((n, s) => n + s.xs.length, 0));
+      fig.dataset.points = String(series.filter(s => !s.dash).reduce((n, s) => n + s.xs.length, 0));   // data, not reference lines
     },
     destroy() { u?.destroy(); u = null; },
   };
@@ -246,7 +246,7 @@ async function runPage(name) {
   const charts = el("div", { class: "charts", id: "charts" });
   const head = el("h1", {}, name, " ");
   const samplesBox = el("div", { class: "samples", id: "samples" });
-  let feed, lossChart, metricCharts = [];
+  let feed, lossChart, metricCharts = [], baselines = [];
   const draw = () => {
     const train = feed.records.filter(r => r.kind === "train"), evals = feed.records.filter(r => r.kind === "eval");
     const xs = rs => rs.map(r => r[xKey]);
@@ -254,6 +254,14 @@ async function runPage(name) {
       { label: "train loss (eval)", xs: xs(evals), ys: evals.map(r => r.train_loss) },
       { label: "val loss", xs: xs(evals), ys: evals.map(r => r.val_loss) }];
     if (evals.some(r => r.val_nll != null && r.val_nll !== r.val_loss)) loss.push({ label: "val NLL", xs: xs(evals), ys: evals.map(r => r.val_nll) });
+    // the dataset's Kneser–Ney n-gram NLLs, dashed across the data's x range: the strongest always, others in range
+    const all = [...train, ...evals], ys = loss.flatMap(l => l.ys).filter(v => v != null && isFinite(v));
+    if (all.length && ys.length && baselines.length) {
+      const [lo, hi] = [Math.min(...ys), Math.max(...ys)], top = Math.max(...baselines.map(b => b.order));
+      const x0 = Math.min(...all.map(r => r[xKey])), x1 = Math.max(...all.map(r => r[xKey]));
+      baselines.filter(b => b.order === top || (b.nll >= lo && b.nll <= hi)).forEach(b =>
+        loss.push({ label: `${b.order}-gram (Kneser–Ney) ${num(b.nll, 3)}`, xs: [x0, x1], ys: [b.nll, b.nll], color: "#6b7280", dash: [6, 4] }));
+    }
     lossChart.set(loss);
     METRICS.forEach((m, i) => metricCharts[i].set([{ label: m.title, xs: xs(train), ys: train.map(r => r[m.key] == null ? null : r[m.key] * (m.scale || 1)) }]));
   };
@@ -261,12 +269,15 @@ async function runPage(name) {
     [lossChart, ...metricCharts].forEach(c => c?.destroy());
     charts.replaceChildren();
     const xLabel = xKey === "step" ? "step" : "tokens";
-    lossChart = lineChart(charts, { title: "Loss", xLabel, yLabel: "loss (nats/token)", logY });
+    // the loss axis says what it holds: cross-entropy is in nats/token; squentropy or MSE is its own quantity, and
+    // only the val NLL line compares across losses
+    const lossKind = feed.run.config.loss || "cross_entropy";
+    lossChart = lineChart(charts, { title: "Loss", xLabel, yLabel: lossKind === "cross_entropy" ? "loss (nats/token)" : `${lossKind} loss; val NLL in nats/token`, logY });
     metricCharts = METRICS.map(m => lineChart(charts, { title: m.title, xLabel, yLabel: m.y, logY: logY && m.key !== "mfu" }));
     draw();
   };
   const drawSamples = () => samplesBox.replaceChildren(...(feed.samples.length ? feed.samples.map(s => el("div", { class: "sample" },
-    el("div", { class: "muted" }, `step ${int(s.step)} · val loss ${num(s.val_loss)}`), el("pre", {}, s.text))) : [el("p", { class: "muted" }, "no samples yet (written at each evaluation)")]));
+    el("div", { class: "muted" }, `step ${int(s.step)} · val NLL ${num(s.val_loss)}`), el("pre", {}, s.text))) : [el("p", { class: "muted" }, "no samples yet (written at each evaluation)")]));
   // the summary line, the checkpoint list and "try the model" follow the run as it trains: re-read after each
   // evaluation (a checkpoint may have been written) and when the status changes, at most every 2 s
   let refreshing = null, lastRefresh = 0;
@@ -286,6 +297,7 @@ async function runPage(name) {
   });
   head.append(status(feed.state));
   const run = feed.run;
+  baselines = run.baselines || [];
   const changed = new Map(run.changes.map(c => [c.key, c]));
   const config = el("table", { class: "config", id: "config" }, el("thead", {}, el("tr", {}, el("th", {}, "key"), el("th", {}, "value"), el("th", {}, run.preset ? `preset ${run.preset}` : "default"))),
     el("tbody", {}, Object.entries(run.config).map(([k, v]) => {

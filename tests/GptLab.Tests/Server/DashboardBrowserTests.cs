@@ -72,6 +72,18 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
     }
 
     [Fact]
+    public async Task The_n_gram_baselines_of_the_runs_dataset_are_dashed_beside_its_loss()
+    {
+        string data = dash.Dir["data"];
+        using (var ds = GptLab.Data.Dataset.Open(data)) GptLab.Baselines.NGramBaseline.Run(ds, 3);
+        var (page, errors) = await dash.OpenAsync("#/run/finished");
+        var loss = page.Locator("#charts figure").First;
+        await Assertions.Expect(loss.Locator(".u-legend")).ToContainTextAsync("3-gram (Kneser–Ney)", new() { Timeout = 30_000 });
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task Axis_ticks_carry_the_digits_that_tell_them_apart()
     {
         var (page, errors) = await dash.OpenAsync("#/run/live");
@@ -97,8 +109,15 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         var (page, errors) = await dash.OpenAsync("#/run/mse");   // trained with --set loss=mse over its config file
         await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
         await Assertions.Expect(page.Locator("#samples .sample")).ToHaveCountAsync(4, Wait);   // evaluations at 0, 10, 20, 30
+        // an mse run: its samples are headed by the val NLL (what they hold), its loss axis says mse, not nats/token
+        await Assertions.Expect(page.Locator("#samples .sample .muted").First).ToContainTextAsync("val NLL");
+        await Assertions.Expect(page.Locator("#charts figure figcaption").First).ToContainTextAsync("mse loss; val NLL in nats/token");
         await Assertions.Expect(page.Locator("#config td.changed").First).ToHaveTextAsync("loss");
         await Assertions.Expect(page.Locator("#checkpoints li")).ToHaveCountAsync(2, Wait);
+        // the config's long values (loss_options, the dataset's path) wrap: nothing is wider than the 1,400 px window
+        var width = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+        Assert.True(width[0] <= width[1], $"the run page scrolls sideways: {width[0]} px of content in a {width[1]} px window");
+        Assert.True(await page.Locator("#samples").EvaluateAsync<int>("e => e.getBoundingClientRect().width") > 400, "the samples column is squeezed");
         await page.SelectOptionAsync("#x-axis", "tokens");
         await Assertions.Expect(page.Locator("#charts figure figcaption").First).ToContainTextAsync("vs tokens");
         await page.CheckAsync("#log-y");
