@@ -17,17 +17,18 @@ internal static class LineChart
         var plot = ChartStyle.New(title, xLabel, yLabel);
         var drawn = series.Where(s => s.X.Length > 0).ToList();
         var colors = ChartStyle.Colors(drawn.Count);
+        references ??= [];
+        bool legend = drawn.Count + references.Count > 1;   // one line: no legend (title and axis say what it is)
         for (int i = 0; i < drawn.Count; i++)
         {
             var s = drawn[i];
             double[] y = logY ? s.Y.Select(v => Math.Log10(Math.Max(v, 1e-12))).ToArray() : s.Y;
             var line = plot.Add.Scatter(s.X, y);
-            line.LegendText = s.Name;
+            if (legend) line.LegendText = s.Name;
             line.Color = colors[i];
             line.LineWidth = 2;
             line.MarkerSize = s.X.Length <= 30 ? 5 : 0;
         }
-        references ??= [];
         var greys = new[] { Colors.DimGray, Colors.DarkSlateGray, Colors.Gray, Colors.SlateGray, Colors.Black };
         for (int i = 0; i < references.Count; i++)
         {
@@ -46,7 +47,8 @@ internal static class LineChart
             if (all.Count > 0) ChartStyle.LogTicks(plot.Axes.Left, all.Min(), all.Max());
             plot.YLabel(yLabel + " (log scale)");
         }
-        if (drawn.Count + references.Count > 1) ChartStyle.LegendOutside(plot);
+        // several lines: the legend beside the data; one line: none, not a box inside the plot over the data
+        if (legend) ChartStyle.LegendOutside(plot);
         return plot;
     }
 }

@@ -162,14 +162,17 @@ function scatter({ title, xLabel, yLabel, xs, ys, logX, cats, labels }) {
   return el("figure", { class: "chart" }, el("figcaption", {}, title), svg);
 }
 
-// viridis-like ramp for colouring by a numeric value in 0..1
-const RAMP = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+// colouring by a numeric value in 0..1: plasma from dark blue to orange, stopped before its pale yellow end so the
+// best trials stay readable on white (viridis ended in pale yellow)
+const RAMP = [[13, 8, 135], [84, 2, 163], [139, 10, 165], [185, 50, 137], [219, 92, 104], [236, 120, 60], [230, 120, 20]];
 function ramp(t) {
   t = Math.min(1, Math.max(0, isFinite(t) ? t : 0)) * (RAMP.length - 1);
   const i = Math.min(RAMP.length - 2, Math.floor(t)), f = t - i;
   const c = RAMP[i].map((a, k) => Math.round(a + (RAMP[i + 1][k] - a) * f));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
+
+window.gptlabRamp = ramp;   // for the browser tests
 
 // ---------- live feed of one run ----------
 // Holds a run's metric and sample records and keeps them growing from the server's event stream.

@@ -21,6 +21,14 @@ public class ChartTests
         Assert.Equal(30, ChartStyle.Colors(30).Select(c => c.ToHex()).Distinct().Count());
     }
 
+    [Fact]
+    public void A_single_line_has_no_legend_to_cover_its_data()
+    {
+        var plot = LineChart.Build("Learning rate", "step", "learning rate", [Line(0)]);
+        Assert.All(plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>(), s => Assert.True(string.IsNullOrEmpty(s.LegendText)));   // nothing to draw over the data
+        Assert.Empty(plot.Axes.GetPanels().OfType<ScottPlot.Panels.LegendPanel>());
+    }
+
     [Theory]
     [InlineData(0.9, 20.0, new[] { 1.0, 2, 5, 10, 20 })]
     [InlineData(2.3, 6.4, new[] { 3.0, 4, 5, 6 })]

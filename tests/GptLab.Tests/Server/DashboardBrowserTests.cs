@@ -94,6 +94,14 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         Assert.Equal(["0", "2e-5", "4e-5", "6e-5"], await Labels([0, 0.00002, 0.00004, 0.00006]));
         Assert.Equal(["1.8", "1.85", "1.9", "1.95", "2"], await Labels([1.8, 1.85, 1.9, 1.95, 2.0]));
         Assert.Equal(["20,000", "40,000", "60,000"], await Labels([20000, 40000, 60000]));
+        // the colour scale for trials stays readable on white at both ends (viridis ended in pale yellow)
+        foreach (var t in new[] { 0.0, 0.25, 0.5, 0.75, 1.0 })
+        {
+            var rgb = (await page.EvaluateAsync<string>($"() => window.gptlabRamp({t.ToString(System.Globalization.CultureInfo.InvariantCulture)})"))
+                .Trim('r', 'g', 'b', '(', ')').Split(',').Select(v => int.Parse(v) / 255.0).Select(c => c <= 0.03928 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4)).ToArray();
+            double contrast = 1.05 / (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] + 0.05);   // WCAG contrast against white
+            Assert.True(contrast >= 2.5, $"ramp({t}) has contrast {contrast:0.0} against white");
+        }
         foreach (var ticks in new[] { new[] { 0.0011, 0.0012, 0.0013 }, [2.001, 2.002, 2.003], [1e-7, 2e-7, 3e-7] })
         {
             var labels = await Labels(ticks);
