@@ -42,14 +42,7 @@ public static class SweepReport
         var inv = CultureInfo.InvariantCulture;
         bool min = spec.Minimize;
 
-        // The latest phase each configuration reached is its result.
-        var final = trials.GroupBy(t => t.ConfigId).Select(g => g.OrderByDescending(t => t.Phase).First()).ToList();
-        var done = final.Where(t => t.Status == "done" && t.Metric is double m && double.IsFinite(m))
-            .OrderByDescending(t => t.Phase).ThenBy(t => min ? t.Metric : -t.Metric).ToList();
-        var names = spec.Parameters.Keys.Concat(done.SelectMany(t => t.Params.Values.Keys)).Distinct().ToList();
-
-        bool metricIsNll = spec.MetricName == "val_nll";   // then one val_nll column, not two
-        var csv = new StringBuilder("rank,config,phase,iters,status," + string.Join(",", names) + $",{spec.MetricName}{(metricIsNll ? "" : ",val_nll")},wall_s,tokens_per_s\n");
+        var (final, done, names) = Ranked(spec, trials);
         var md = new StringBuilder($"# Sweep {(at.IsPostgres ? at.Name : Path.GetFileName(Path.GetFullPath(dir)))}\n\n");
         md.Append(string.Create(inv, $"{JsonEnum.Name(spec.Method)} over {string.Join(", ", spec.Parameters.Keys)}; {final.Count} configurations, {trials.Count} trials in {spec.Phases.Count} phase(s); metric {spec.MetricName} ({JsonEnum.Name(spec.Direction)}).\n\n"));
         md.Append("| rank | config | phase | iters | " + string.Join(" | ", names) + $" | {spec.MetricName} | wall time | tokens/s |\n|" + string.Concat(Enumerable.Repeat("---|", 4 + names.Count + 3)) + "\n");
@@ -57,12 +50,11 @@ public static class SweepReport
         foreach (var t in done.Concat(final.Except(done)))
         {
             bool ok = done.Contains(t);
-            string vals = string.Join(",", names.Select(n => Val(t, n)));
-            string nll = metricIsNll ? "" : string.Create(inv, $",{t.ValNll:R}");
-            csv.Append(string.Create(inv, $"{(ok ? ++rank : 0)},{t.ConfigId},{t.Phase},{t.Iters},{t.Status},{vals},{t.Metric:R}{nll},{t.WallS:R},{t.TokensPerS:R}\n"));
+            if (ok) rank++;
             md.Append(string.Create(inv, $"| {(ok ? rank.ToString(inv) : "–")} | {t.ConfigId} | {t.Phase} | {t.Iters} | {string.Join(" | ", names.Select(n => Val(t, n)))} | {(ok ? t.Metric!.Value.ToString("0.0000", inv) : t.Status)} | {t.WallS ?? 0:0.0} s | {t.TokensPerS ?? 0:N0} |\n"));
         }
-        AtomicFile.WriteAllText(Path.Combine(reportDir, "trials.csv"), csv.ToString());
+        string csv = TrialsCsv(spec, trials);
+        AtomicFile.WriteAllText(Path.Combine(reportDir, "trials.csv"), csv);
 
         string bestPreset = Path.Combine(reportDir, "best.json");
         if (done.Count > 0)
@@ -152,6 +144,35 @@ public static class SweepReport
     internal static bool IsLogScale(SweepSpec spec, string name, (double[] Numeric, string[]? Categories) e) =>
         e.Categories == null && e.Numeric.Length > 0 && e.Numeric.All(v => v > 0) &&
         (e.Numeric.Max() / e.Numeric.Min() >= 10 || spec.Parameters.GetValueOrDefault(name) is JsonObject d && d.ContainsKey("log_uniform"));
+
+    /// <summary>Each configuration's result (the latest phase it reached), the finished ones best first, and the
+    /// hyperparameter names.</summary>
+    private static (List<Trial> Final, List<Trial> Done, List<string> Names) Ranked(SweepSpec spec, IReadOnlyList<Trial> trials)
+    {
+        var final = trials.GroupBy(t => t.ConfigId).Select(g => g.OrderByDescending(t => t.Phase).First()).ToList();
+        var done = final.Where(t => t.Status == "done" && t.Metric is double m && double.IsFinite(m))
+            .OrderByDescending(t => t.Phase).ThenBy(t => spec.Minimize ? t.Metric : -t.Metric).ToList();
+        var names = spec.Parameters.Keys.Concat(done.SelectMany(t => t.Params.Values.Keys)).Distinct().ToList();
+        return (final, done, names);
+    }
+
+    /// <summary>trials.csv: one row per configuration (its latest phase), ranked by the metric; the report writes it
+    /// and the dashboard serves it.</summary>
+    public static string TrialsCsv(SweepSpec spec, IReadOnlyList<Trial> trials)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var (final, done, names) = Ranked(spec, trials);
+        bool metricIsNll = spec.MetricName == "val_nll";   // then one val_nll column, not two
+        var csv = new StringBuilder("rank,config,phase,iters,status," + string.Join(",", names) + $",{spec.MetricName}{(metricIsNll ? "" : ",val_nll")},wall_s,tokens_per_s\n");
+        int rank = 0;
+        foreach (var t in done.Concat(final.Except(done)))
+        {
+            bool ok = done.Contains(t);
+            string nll = metricIsNll ? "" : string.Create(inv, $",{t.ValNll:R}");
+            csv.Append(string.Create(inv, $"{(ok ? ++rank : 0)},{t.ConfigId},{t.Phase},{t.Iters},{t.Status},{string.Join(",", names.Select(n => Val(t, n)))},{t.Metric:R}{nll},{t.WallS:R},{t.TokensPerS:R}\n"));
+        }
+        return csv.ToString();
+    }
 
     private static string Val(Trial t, string name) => t.Params.Values.TryGetValue(name, out var v) && v != null ? v.ToJsonString().Trim('"') : "";
 

@@ -42,6 +42,19 @@ internal static class RunEndpoints
             return Results.Json(new { Records = chunk.Items, chunk.Offset }, WebJson.Options);
         });
 
+        // Downloads: the metrics as CSV, or the file itself
+        app.MapGet("/api/run/metrics.csv", (string? name) =>
+        {
+            var run = catalog.Run(name);
+            return Results.File(System.Text.Encoding.UTF8.GetBytes(MetricsCsv.Of(run.ReadMetrics())), "text/csv; charset=utf-8", $"{run.Name}-metrics.csv");
+        });
+        app.MapGet("/api/run/metrics.jsonl", (string? name) =>
+        {
+            var run = catalog.Run(name);
+            if (!File.Exists(run.MetricsPath)) throw HttpProblem.NotFound($"run '{name}' has no metrics yet");
+            return Results.File(File.ReadAllBytes(run.MetricsPath), "application/x-ndjson", $"{run.Name}-metrics.jsonl");
+        });
+
         // Live: the lines appended to metrics.jsonl and samples.jsonl since the client's offsets, and status changes.
         app.MapGet("/api/run/events", async (HttpContext http, string? name, long? offset, [FromQuery(Name = "samples_offset")] long? samplesOffset) =>
         {

@@ -35,6 +35,12 @@ internal static class SweepEndpoints
             };
         }).ToList(), WebJson.Options));
 
+        app.MapGet("/api/sweep/trials.csv", (string? name) =>
+        {
+            using var study = Study.OpenReadOnly(Locate(name));
+            return Results.File(System.Text.Encoding.UTF8.GetBytes(SweepReport.TrialsCsv(study.Spec, study.Trials())), "text/csv; charset=utf-8", $"{name!.Replace('/', '-')}-trials.csv");
+        });
+
         app.MapGet("/api/sweep", (string? name) =>
         {
             var at = Locate(name);

@@ -91,8 +91,15 @@ window.gptlabTickLabels = tickLabels;   // for the browser tests
 
 // A line chart over series that need not share x values: the union of x, gaps where a series has no point.
 function lineChart(host, { title, xLabel, yLabel, logY, logX, points, colors }) {
-  const fig = el("figure", { class: "chart" }, el("figcaption", {}, title, " ", el("span", { class: "axes" }, `(${yLabel} vs ${xLabel})`)));
   const plot = el("div");
+  // the chart as a PNG file: the canvas uPlot draws, taken when the link is clicked
+  const png = el("a", { class: "png", href: "#", title: "download this chart as PNG", onclick: e => {
+    const canvas = plot.querySelector("canvas");
+    if (!canvas) { e.preventDefault(); return; }
+    e.currentTarget.href = canvas.toDataURL("image/png");
+    e.currentTarget.download = `${title}.png`.replace(/[^\w.-]+/g, "_");
+  } }, "PNG");
+  const fig = el("figure", { class: "chart" }, el("figcaption", {}, title, " ", el("span", { class: "axes" }, `(${yLabel} vs ${xLabel})`), " ", png));
   fig.append(plot);
   host.append(fig);
   let u = null, lastSeries = [];
@@ -324,7 +331,10 @@ async function runPage(name) {
   renderLive(run);
   main.replaceChildren(head,
     summary,
-    el("div", { class: "toolbar" }, xSelect, logBox, el("a", { href: `#/compare/${encodeURIComponent(name)}` }, "compare with…")),
+    el("div", { class: "toolbar" }, xSelect, logBox, el("a", { href: `#/compare/${encodeURIComponent(name)}` }, "compare with…"),
+      el("span", { class: "muted" }, "download metrics:"),
+      el("a", { href: `api/run/metrics.csv?name=${encodeURIComponent(name)}`, download: "", id: "metrics-csv" }, "CSV"),
+      el("a", { href: `api/run/metrics.jsonl?name=${encodeURIComponent(name)}`, download: "", id: "metrics-jsonl" }, "JSONL")),
     charts,
     el("h2", {}, "Try the model"), modelBox,
     el("div", { class: "two" },
@@ -516,7 +526,7 @@ async function sweepPage(name) {
         el("div", {}, el("h3", {}, "for training time"), bars(data.importance.map(i => ({ label: i.name, value: i.time || 0, text: `${(100 * (i.time || 0)).toFixed(1)}%` })), "time")))]
       : [el("p", { class: "muted" }, "importance needs at least 4 finished configurations in phase 1")]));
   }
-  main.replaceChildren(head, summary, el("h2", {}, "Phases"), phases, el("h2", {}, "Trials"), trials,
+  main.replaceChildren(head, summary, el("h2", {}, "Phases"), phases, el("h2", {}, "Trials ", el("a", { href: `api/sweep/trials.csv?name=${encodeURIComponent(name)}`, download: "", id: "trials-csv", class: "small" }, "download CSV")), trials,
     el("h2", {}, "Curves"), el("div", { class: "toolbar" }, el("label", {}, "colour by ", select), key), curvesHost,
     el("h2", {}, "Metric against each hyperparameter"), scatters, el("h2", {}, "Parallel coordinates"), parallel,
     el("h2", {}, "Hyperparameter importance"), importance);

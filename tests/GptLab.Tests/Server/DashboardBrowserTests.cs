@@ -72,6 +72,20 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
     }
 
     [Fact]
+    public async Task A_chart_downloads_as_a_png_and_the_metrics_link_is_on_the_page()
+    {
+        var (page, errors) = await dash.OpenAsync("#/run/finished");
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#charts figure a.png").First.ClickAsync());
+        Assert.Equal("Loss.png", download.SuggestedFilename);
+        string path = (await download.PathAsync())!;
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(path).Take(4));
+        Assert.Equal("api/run/metrics.csv?name=finished", await page.Locator("#metrics-csv").GetAttributeAsync("href"));
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_n_gram_baselines_of_the_runs_dataset_are_dashed_beside_its_loss()
     {
         string data = dash.Dir["data"];
@@ -181,6 +195,15 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
     {
         var (page, errors) = await dash.OpenAsync("#/sweep/sw");
         await Assertions.Expect(page.Locator("#trials tr.trial")).ToHaveCountAsync(4, Wait);
+        // the trials as CSV, from the link on the page: the report's trials.csv, ranked, one val_nll column
+        string href = (await page.Locator("#trials-csv").GetAttributeAsync("href"))!;
+        using (var http = new HttpClient())
+        {
+            var rows = (await http.GetStringAsync(dash.Url + href)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("rank,config,phase,iters,status,learning_rate,n_layer,val_nll,wall_s,tokens_per_s", rows[0]);
+            Assert.Equal(5, rows.Length);
+            Assert.Equal(["1", "2", "3", "4"], rows.Skip(1).Select(r => r.Split(',')[0]));
+        }
         await Assertions.Expect(page.Locator("#sweep-summary")).ToContainTextAsync("4 done");
         await Assertions.Expect(page.Locator("#curves canvas")).ToHaveCountAsync(1, Wait);
         await Assertions.Expect(page.Locator("#curves figure")).ToHaveAttributeAsync("data-points", "12", new() { Timeout = 30_000 });   // 4 configs × evals at 0, 4, 8

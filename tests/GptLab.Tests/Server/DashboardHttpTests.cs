@@ -123,6 +123,27 @@ public class DashboardHttpTests(TrainedRun trained) : IClassFixture<TrainedRun>
     }
 
     [Fact]
+    public async Task A_runs_metrics_download_as_csv_and_jsonl()
+    {
+        await using var dash = await Start();
+        using var http = new HttpClient { BaseAddress = new Uri(dash.Url) };
+        var csv = await http.GetAsync("/api/run/metrics.csv?name=tiny");
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("tiny-metrics.csv", csv.Content.Headers.ContentDisposition!.FileName);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var metrics = trained.Run.ReadMetrics();
+        Assert.Equal(GptLab.Runs.MetricsCsv.Header, lines[0]);
+        Assert.Equal(metrics.Count + 1, lines.Length);
+        var firstEval = metrics.First(m => m.Kind == "eval");
+        var row = lines.Skip(1).First(l => l.StartsWith("eval,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal(firstEval.ValNll!.Value, double.Parse(row[6], System.Globalization.CultureInfo.InvariantCulture));   // the val_nll column
+        Assert.All(lines, l => Assert.Equal(15, l.Split(',').Length));
+        var jsonl = await http.GetStringAsync("/api/run/metrics.jsonl?name=tiny");
+        Assert.Equal(File.ReadAllText(trained.Run.MetricsPath), jsonl);
+    }
+
+    [Fact]
     public async Task Loopback_needs_no_token_and_lists_the_runs()
     {
         await using var dash = await Start();
