@@ -20,9 +20,9 @@ internal static class ModelEndpoints
 
     public static void Map(IEndpointRouteBuilder app, RunCatalog catalog, ModelHost host)
     {
-        app.MapPost("/api/predict", async (string? name, PredictRequest? body) =>
+        app.MapPost("/api/predict", async (string? name, string? checkpoint, PredictRequest? body) =>
         {
-            string dir = CheckpointOf(catalog.Run(name));
+            string dir = CheckpointOf(catalog.Run(name), checkpoint);
             string prompt = body?.Prompt ?? "";
             int top = body?.Top ?? 10;
             if (prompt.Length == 0) throw HttpProblem.BadRequest("give a prompt");
@@ -36,9 +36,11 @@ internal static class ModelEndpoints
             return Results.Json(rows[^1].Top.Select(t => new { t.Id, Token = t.Text, t.Probability }), WebJson.Options);
         });
 
-        app.MapGet("/api/sample", async (HttpContext http, string? name, string? prompt, int? tokens, double? temperature, [FromQuery(Name = "top_k")] int? topK, long? seed) =>
+        app.MapGet("/api/sample", async (HttpContext http, string? name, string? prompt, int? tokens, double? temperature, [FromQuery(Name = "top_k")] int? topK,
+            [FromQuery(Name = "top_p")] double? topP, long? seed, string? checkpoint) =>
         {
-            string dir = CheckpointOf(catalog.Run(name));
+            string dir = CheckpointOf(catalog.Run(name), checkpoint);
+            if (topP is double p && !(p > 0 && p <= 1)) throw HttpProblem.BadRequest("top_p must be in (0, 1]");
             int count = tokens ?? 200;
             if (count is < 1 or > MaxSampleTokens) throw HttpProblem.BadRequest($"tokens must be between 1 and {MaxSampleTokens}");
             if (temperature is double t && !(t == 0 || (t >= 0.01 && t <= 10)))   // NaN and 1e-300 included
@@ -51,7 +53,7 @@ internal static class ModelEndpoints
                 var decoder = new StreamingDecoder(ck.Tokenizer);
                 var options = new SamplingOptions
                 {
-                    MaxNewTokens = count, Temperature = temperature ?? 0.8, TopK = topK ?? 200, Seed = seed ?? 1337, VocabLimit = ck.Tokenizer.VocabSize,
+                    MaxNewTokens = count, Temperature = temperature ?? 0.8, TopK = topK ?? 200, TopP = topP ?? 1.0, Seed = seed ?? 1337, VocabLimit = ck.Tokenizer.VocabSize,
                     StopToken = ck.Tokenizer.EosId,
                 };
                 try
@@ -79,9 +81,16 @@ internal static class ModelEndpoints
         });
     }
 
-    private static string CheckpointOf(RunDirectory run)
+    /// <summary>The run's checkpoint to use: <c>best</c>, <c>last</c>, or (none given) its best, else its last.</summary>
+    private static string CheckpointOf(RunDirectory run, string? which = null)
     {
-        string dir = CheckpointStore.PreferredOf(run);
+        string dir = which switch
+        {
+            null or "" => CheckpointStore.PreferredOf(run),
+            "best" => run.BestCheckpoint,
+            "last" => run.LastCheckpoint,
+            _ => throw HttpProblem.BadRequest("checkpoint must be best or last"),
+        };
         if (!CheckpointStore.Exists(dir)) throw HttpProblem.NotFound($"run '{run.Name}' has no checkpoint yet");
         return dir;
     }

@@ -89,6 +89,23 @@ function tickLabels(u, vals) {
 }
 window.gptlabTickLabels = tickLabels;   // for the browser tests
 
+// A log scale's range: the data's, widened by 5% (a ratio) each way.
+function fitLog(u, min, max) {
+  if (!(min > 0) || !(max > 0)) return [min, max];
+  return min === max ? [min / 1.5, max * 1.5] : [min / 1.05, max * 1.05];
+}
+
+// Ticks of a fitted log axis: 1-2-5 × 10^k inside the range, or (a range narrower than that) four ticks evenly
+// spaced in log — uPlot's own log splits expect whole decades.
+function logSplits(u, axisIdx, min, max) {
+  if (!(min > 0) || !(max > min)) return min > 0 ? [min] : [];
+  const out = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++)
+    for (const m of [1, 2, 5]) { const v = +(m * 10 ** e).toPrecision(12); if (v >= min && v <= max) out.push(v); }
+  if (out.length >= 3) return out;
+  return [0, 1, 2, 3].map(i => +(min * (max / min) ** (i / 3)).toPrecision(3));
+}
+
 // A line chart over series that need not share x values: the union of x, gaps where a series has no point.
 function lineChart(host, { title, xLabel, yLabel, logY, logX, points, colors }) {
   const plot = el("div");
@@ -112,8 +129,11 @@ function lineChart(host, { title, xLabel, yLabel, logY, logX, points, colors }) 
   function opts(series) {
     return {
       width: Math.max(300, plot.clientWidth || 440), height: 240,
-      scales: { x: { time: false, distr: logX ? 3 : 1 }, y: { distr: logY ? 3 : 1 } },
-      axes: [{ label: xLabel, size: 40, values: tickLabels }, { label: yLabel, size: 60, values: tickLabels }],
+      // a log axis fits the data (uPlot's default snaps it out to whole decades: 10 for a loss, 100,000 for tokens/s)
+      scales: { x: { time: false, distr: logX ? 3 : 1, ...(logX ? { range: fitLog } : {}) }, y: { distr: logY ? 3 : 1, ...(logY ? { range: fitLog } : {}) } },
+      hooks: { setScale: [(u, key) => { if (key === "y") fig.dataset.yRange = `${u.scales.y.min},${u.scales.y.max}`; }] },
+      axes: [{ label: xLabel, size: 40, values: tickLabels, ...(logX ? { splits: logSplits } : {}) },
+        { label: yLabel, size: 60, values: tickLabels, ...(logY ? { splits: logSplits } : {}) }],
       legend: { show: !points || series.length <= 12 },
       series: [{ label: xLabel }, ...series.map((s, i) => ({
         label: s.label, stroke: s.color || (colors ? colors[i] : PALETTE[i % PALETTE.length]), width: 1.5, spanGaps: true, ...(s.dash ? { dash: s.dash } : {}),
@@ -282,7 +302,7 @@ async function runPage(name) {
     // the loss axis says what it holds: cross-entropy is in nats/token; squentropy or MSE is its own quantity, and
     // only the val NLL line compares across losses
     const lossKind = feed.run.config.loss || "cross_entropy";
-    lossChart = lineChart(charts, { title: "Loss", xLabel, yLabel: lossKind === "cross_entropy" ? "loss (nats/token)" : `${lossKind} loss; val NLL in nats/token`, logY });
+    lossChart = lineChart(charts, { title: "Loss", xLabel, yLabel: lossKind === "cross_entropy" ? "loss (nats/token)" : `${lossKind} loss · val NLL (nats)`, logY });
     metricCharts = METRICS.map(m => lineChart(charts, { title: m.title, xLabel, yLabel: m.y, logY: logY && m.key !== "mfu" }));
     draw();
   };
@@ -325,8 +345,9 @@ async function runPage(name) {
   const renderLive = r => {
     summary.textContent = summaryText(r);
     checkpoints.replaceChildren(...checkpointItems(r));
-    if (!modelShown && r.checkpoints.some(c => c.step != null)) { modelBox.replaceChildren(tryModel(name)); modelShown = true; }
-    else if (!modelShown) modelBox.replaceChildren(el("p", { class: "muted" }, "no checkpoint yet (one is written at each evaluation)"));
+    if (modelShown) modelBox.firstChild.setCheckpoints(r.checkpoints);
+    else if (r.checkpoints.some(c => c.step != null)) { modelBox.replaceChildren(tryModel(name, r.checkpoints)); modelShown = true; }
+    else modelBox.replaceChildren(el("p", { class: "muted" }, "no checkpoint yet (one is written at each evaluation)"));
   };
   renderLive(run);
   main.replaceChildren(head,
@@ -344,28 +365,47 @@ async function runPage(name) {
   drawSamples();
 }
 
-function tryModel(name) {
+function tryModel(name, checkpointList) {
   const prompt = el("textarea", { id: "prompt", rows: 3, cols: 60 }, "ROMEO:");
+  // the sampler's options, as `gptlab sample` takes them, and which checkpoint answers
+  const field = (id, label, value, attrs) => el("label", { class: "field" }, label, " ", el("input", { id, type: "number", value, ...attrs }));
+  const controls = el("div", { class: "toolbar", id: "sampler" },
+    field("temperature", "temperature", 0.8, { min: 0, max: 10, step: 0.1 }), field("top-k", "top-k", 200, { min: 0, step: 1 }),
+    field("top-p", "top-p", 1, { min: 0.01, max: 1, step: 0.05 }), field("tokens", "tokens", 300, { min: 1, max: 2000, step: 50 }),
+    field("seed", "seed", 1337, { step: 1 }));
+  const which = el("select", { id: "checkpoint" });
+  const setCheckpoints = list => {
+    const keep = which.value;
+    which.replaceChildren(...list.filter(c => c.step != null).map(c => el("option", { value: c.kind }, `${c.kind} checkpoint (step ${int(c.step)})`)));
+    if ([...which.options].some(o => o.value === keep)) which.value = keep;
+  };
+  setCheckpoints(checkpointList);
+  controls.append(el("label", { class: "field" }, "model ", which));
+  const value = id => controls.querySelector(`#${id}`).value;
   const out = el("div", { id: "predictions" });
   const sample = el("pre", { id: "sample-out" });
   const note = el("span", { class: "muted", id: "model-note" });
   const top = el("button", { id: "predict", onclick: async () => {
     note.textContent = ""; top.disabled = true;
     try {
-      const rows = await api(`api/predict?name=${encodeURIComponent(name)}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ prompt: prompt.value, top: 10 }) });
+      const rows = await api(`api/predict?name=${encodeURIComponent(name)}&checkpoint=${which.value}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ prompt: prompt.value, top: 10 }) });
       out.replaceChildren(el("p", { class: "muted" }, "next token after the prompt:"), bars(rows.map(r => ({ label: showWhitespace(r.token), value: r.probability, text: `${(100 * r.probability).toFixed(2)}%` }))));
     } catch (e) { note.textContent = e.message; } finally { top.disabled = false; }
   } }, "Top 10 next tokens");
   const go = el("button", { id: "sample", class: "secondary", onclick: () => {
     note.textContent = ""; sample.textContent = prompt.value; go.disabled = true;
-    const es = new EventSource(`api/sample?name=${encodeURIComponent(name)}&prompt=${encodeURIComponent(prompt.value)}&tokens=300`);
+    const q = new URLSearchParams({ name, prompt: prompt.value, tokens: value("tokens"), temperature: value("temperature"), top_k: value("top-k"),
+      top_p: value("top-p"), seed: value("seed"), checkpoint: which.value });
+    const es = new EventSource(`api/sample?${q}`);
     const end = msg => { es.close(); go.disabled = false; if (msg) note.textContent = msg; };
     es.addEventListener("token", e => sample.textContent += JSON.parse(e.data));
     es.addEventListener("done", () => end(""));
     es.addEventListener("error", e => end(e.data ? JSON.parse(e.data) : "the sample stream ended (busy? another generation may be running)"));
     cleanup.push(() => es.close());
   } }, "Sample (stream)");
-  return el("div", {}, prompt, el("div", { class: "toolbar" }, top, go, note), el("div", { class: "two" }, out, sample));
+  const box = el("div", {}, prompt, controls, el("div", { class: "toolbar" }, top, go, note), el("div", { class: "two" }, out, sample));
+  box.setCheckpoints = setCheckpoints;
+  return box;
 }
 
 async function comparePage(names) {

@@ -133,7 +133,7 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         await Assertions.Expect(page.Locator("#samples .sample")).ToHaveCountAsync(4, Wait);   // evaluations at 0, 10, 20, 30
         // an mse run: its samples are headed by the val NLL (what they hold), its loss axis says mse, not nats/token
         await Assertions.Expect(page.Locator("#samples .sample .muted").First).ToContainTextAsync("val NLL");
-        await Assertions.Expect(page.Locator("#charts figure figcaption").First).ToContainTextAsync("mse loss; val NLL in nats/token");
+        await Assertions.Expect(page.Locator("#charts figure figcaption").First).ToContainTextAsync("mse loss · val NLL (nats)");
         await Assertions.Expect(page.Locator("#config td.changed").First).ToHaveTextAsync("loss");
         await Assertions.Expect(page.Locator("#checkpoints li")).ToHaveCountAsync(2, Wait);
         // the config's long values (loss_options, the dataset's path) wrap: nothing is wider than the 1,400 px window
@@ -144,7 +144,13 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         await Assertions.Expect(page.Locator("#charts figure figcaption").First).ToContainTextAsync("vs tokens");
         await page.CheckAsync("#log-y");
         await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
-        Assert.Empty(errors);
+        // the log axis fits the data instead of snapping out to a whole decade
+        var range = (await page.Locator("#charts figure").Nth(3).GetAttributeAsync("data-y-range"))!.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var throughput = new GptLab.Runs.RunDirectory(dash.Dir["runs/mse"]).ReadMetrics().Where(m => m.TokensPerS is > 0).Select(m => m.TokensPerS!.Value).ToList();
+        Assert.InRange(range[1], throughput.Max(), throughput.Max() * 1.2);
+        Assert.InRange(range[0], throughput.Min() / 1.2, throughput.Min());
+        await dash.ScreenshotAsync(page, "run-log");
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
         await page.CloseAsync();
     }
 
@@ -159,11 +165,20 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         var labels = await page.Locator("#predictions .label").AllInnerTextsAsync();
         Assert.All(labels, l => Assert.False(string.IsNullOrWhiteSpace(l), $"a blank label among: {string.Join(" | ", labels)}"));
         Assert.Equal("␣↵⇥a\\x01", await page.EvaluateAsync<string>("() => window.gptlabVisible(' \\n\\ta\\u0001')"));
-        await page.ClickAsync("#sample");
-        await Assertions.Expect(page.Locator("#sample")).ToBeEnabledAsync(new() { Timeout = 60_000 });
-        string text = await page.Locator("#sample-out").InnerTextAsync();
+        // the sampler's options and the checkpoint are the page's: greedy (temperature 0) gives the same text twice
+        await Assertions.Expect(page.Locator("#checkpoint option").First).ToHaveTextAsync("best checkpoint (step 30)");
+        await page.FillAsync("#temperature", "0");
+        await page.FillAsync("#tokens", "60");
+        async Task<string> Sample()
+        {
+            await page.ClickAsync("#sample");
+            await Assertions.Expect(page.Locator("#sample")).ToBeEnabledAsync(new() { Timeout = 60_000 });
+            return await page.Locator("#sample-out").InnerTextAsync();
+        }
+        string text = await Sample();
         Assert.StartsWith("ROMEO:", text);
         Assert.True(text.Length > 40, $"the streamed sample is too short: \"{text}\"");
+        Assert.Equal(text, await Sample());
         Assert.Equal("", await page.Locator("#model-note").InnerTextAsync());
         await dash.ScreenshotAsync(page, "run");
         Assert.Empty(errors);

@@ -51,6 +51,9 @@ public class DashboardHttpTests(TrainedRun trained) : IClassFixture<TrainedRun>
     [InlineData("/api/sample?name=tiny&temperature=Infinity", 400)]
     [InlineData("/api/sample?name=tiny&temperature=-1", 400)]
     [InlineData("/api/predict?name=tiny", 405)]                  // a GET on a POST endpoint
+    [InlineData("/api/sample?name=tiny&top_p=0", 400)]
+    [InlineData("/api/sample?name=tiny&top_p=1.5", 400)]
+    [InlineData("/api/sample?name=tiny&checkpoint=middle", 400)]
     public async Task A_bad_or_escaping_request_gets_a_short_4xx_and_never_a_file_outside_the_root(string path, int status)
     {
         await using var dash = await Start();
