@@ -89,6 +89,24 @@ function tickLabels(u, vals) {
 }
 window.gptlabTickLabels = tickLabels;   // for the browser tests
 
+// An exponential moving average with TensorBoard's debiasing (the first points are not pulled towards 0);
+// nulls are skipped. weight 0: the raw values.
+function ema(ys, weight) {
+  let avg = 0, n = 0;
+  return ys.map(y => {
+    if (y == null || !isFinite(y)) return null;
+    avg = weight * avg + (1 - weight) * y; n++;
+    return avg / (1 - weight ** n);
+  });
+}
+window.gptlabEma = ema;   // for the browser tests
+
+// A noisy series drawn raw and faint behind its smoothed line (weight > 0), as W&B and TensorBoard draw them.
+function smoothed(series, weight, color) {
+  if (!(weight > 0)) return [{ ...series, color }];
+  return [{ ...series, label: `${series.label} (raw)`, color: color + "40" }, { ...series, label: `${series.label} (smoothed)`, ys: ema(series.ys, weight), color }];
+}
+
 // A log scale's range: the data's, widened by 5% (a ratio) each way.
 function fitLog(u, min, max) {
   if (!(min > 0) || !(max > 0)) return [min, max];
@@ -272,7 +290,7 @@ async function runsPage() {
 }
 
 async function runPage(name) {
-  let xKey = "step", logY = false;
+  let xKey = "step", logY = false, smooth = 0;
   const charts = el("div", { class: "charts", id: "charts" });
   const head = el("h1", {}, name, " ");
   const samplesBox = el("div", { class: "samples", id: "samples" });
@@ -280,10 +298,10 @@ async function runPage(name) {
   const draw = () => {
     const train = feed.records.filter(r => r.kind === "train"), evals = feed.records.filter(r => r.kind === "eval");
     const xs = rs => rs.map(r => r[xKey]);
-    const loss = [{ label: "train loss (step)", xs: xs(train), ys: train.map(r => r.loss) },
-      { label: "train loss (eval)", xs: xs(evals), ys: evals.map(r => r.train_loss) },
-      { label: "val loss", xs: xs(evals), ys: evals.map(r => r.val_loss) }];
-    if (evals.some(r => r.val_nll != null && r.val_nll !== r.val_loss)) loss.push({ label: "val NLL", xs: xs(evals), ys: evals.map(r => r.val_nll) });
+    const loss = [...smoothed({ label: "train loss (step)", xs: xs(train), ys: train.map(r => r.loss) }, smooth, PALETTE[0]),
+      { label: "train loss (eval)", xs: xs(evals), ys: evals.map(r => r.train_loss), color: PALETTE[1] },
+      { label: "val loss", xs: xs(evals), ys: evals.map(r => r.val_loss), color: PALETTE[2] }];
+    if (evals.some(r => r.val_nll != null && r.val_nll !== r.val_loss)) loss.push({ label: "val NLL", xs: xs(evals), ys: evals.map(r => r.val_nll), color: PALETTE[3] });
     // the dataset's Kneser–Ney n-gram NLLs, dashed across the data's x range: the strongest always, others in range
     const all = [...train, ...evals], ys = loss.flatMap(l => l.ys).filter(v => v != null && isFinite(v));
     if (all.length && ys.length && baselines.length) {
@@ -293,7 +311,8 @@ async function runPage(name) {
         loss.push({ label: `${b.order}-gram (Kneser–Ney) ${num(b.nll, 3)}`, xs: [x0, x1], ys: [b.nll, b.nll], color: "#6b7280", dash: [6, 4] }));
     }
     lossChart.set(loss);
-    METRICS.forEach((m, i) => metricCharts[i].set([{ label: m.title, xs: xs(train), ys: train.map(r => r[m.key] == null ? null : r[m.key] * (m.scale || 1)) }]));
+    METRICS.forEach((m, i) => metricCharts[i].set(smoothed({ label: m.title, xs: xs(train), ys: train.map(r => r[m.key] == null ? null : r[m.key] * (m.scale || 1)) },
+      m.key === "lr" ? 0 : smooth, PALETTE[0])));
   };
   const makeCharts = () => {
     [lossChart, ...metricCharts].forEach(c => c?.destroy());
@@ -340,6 +359,10 @@ async function runPage(name) {
   const checkpoints = el("ul", { id: "checkpoints" }, checkpointItems(run));
   const xSelect = el("select", { id: "x-axis", onchange: e => { xKey = e.target.value; makeCharts(); } }, el("option", { value: "step" }, "x: step"), el("option", { value: "tokens" }, "x: tokens"));
   const logBox = el("label", {}, el("input", { type: "checkbox", id: "log-y", onchange: e => { logY = e.target.checked; makeCharts(); } }), " log scale");
+  const smoothShown = el("span", { class: "muted" }, "0");
+  const smoothBox = el("label", { title: "exponential moving average of the noisy lines; the raw values stay faint behind" }, "smoothing ",
+    el("input", { type: "range", id: "smooth", min: 0, max: 0.99, step: 0.01, value: 0, oninput: e => { smooth = +e.target.value; smoothShown.textContent = String(smooth); draw(); } }), " ", smoothShown);
+  const hint = el("span", { class: "muted small" }, "drag to zoom · double-click to reset · click a legend entry to hide it");
   const modelBox = el("div", { id: "try-model" });
   let modelShown = false;
   const renderLive = r => {
@@ -352,10 +375,11 @@ async function runPage(name) {
   renderLive(run);
   main.replaceChildren(head,
     summary,
-    el("div", { class: "toolbar" }, xSelect, logBox, el("a", { href: `#/compare/${encodeURIComponent(name)}` }, "compare with…"),
+    el("div", { class: "toolbar" }, xSelect, logBox, smoothBox, el("a", { href: `#/compare/${encodeURIComponent(name)}` }, "compare with…"),
       el("span", { class: "muted" }, "download metrics:"),
       el("a", { href: `api/run/metrics.csv?name=${encodeURIComponent(name)}`, download: "", id: "metrics-csv" }, "CSV"),
       el("a", { href: `api/run/metrics.jsonl?name=${encodeURIComponent(name)}`, download: "", id: "metrics-jsonl" }, "JSONL")),
+    hint,
     charts,
     el("h2", {}, "Try the model"), modelBox,
     el("div", { class: "two" },

@@ -98,6 +98,26 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
     }
 
     [Fact]
+    public async Task Smoothing_draws_a_moving_average_over_the_faint_raw_line()
+    {
+        var (page, errors) = await dash.OpenAsync("#/run/finished");
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
+        var legend = page.Locator("#charts figure").First.Locator(".u-legend");
+        await Assertions.Expect(legend).Not.ToContainTextAsync("(smoothed)");
+        await page.Locator("#smooth").FillAsync("0.9");
+        await Assertions.Expect(legend).ToContainTextAsync("train loss (step) (smoothed)", new() { Timeout = 30_000 });
+        await Assertions.Expect(legend).ToContainTextAsync("train loss (step) (raw)");
+        // TensorBoard's debiased EMA: a constant stays itself from the first point; 0, 10 at weight 0.5 → 0, 6.67
+        var constant = await page.EvaluateAsync<double[]>("() => window.gptlabEma([1, 1, 1], 0.9)");
+        Assert.All(constant, v => Assert.Equal(1.0, v, 12));
+        var two = await page.EvaluateAsync<double[]>("() => window.gptlabEma([0, 10], 0.5)");
+        Assert.Equal(0, two[0], 9);
+        Assert.Equal(20.0 / 3, two[1], 9);
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task Axis_ticks_carry_the_digits_that_tell_them_apart()
     {
         var (page, errors) = await dash.OpenAsync("#/run/live");
