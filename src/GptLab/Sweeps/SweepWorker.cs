@@ -50,7 +50,7 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
         var run = new RunDirectory(TrialDir(at.Artifacts, trial.ConfigId));
         using var lease = new TrialLease(study, trial, spec.HeartbeatTimeout);
         using var halt = CancellationTokenSource.CreateLinkedTokenSource(stop, lease.Lost);   // the user, or a lost lease
-        int step = 0;
+        TrainingSession? session = null;   // read after it ends: the step a lost lease stopped it at
         try
         {
             var config = spec.TrialConfig(trial.Params, trial.Phase) with { Threads = threads };
@@ -58,12 +58,8 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
             var rec = new RecordingObserver();
             TrainResult result;
             var options = new SessionOptions { Dataset = data, Log = log is null ? null : m => log($"[{workerId}] {m}"), Fence = lease };
-            using (var session = TrainingSession.StartOrContinue(config, run.Path, options, halt.Token))
-            {
-                step = session.Step;
+            using (session = TrainingSession.StartOrContinue(config, run.Path, options, halt.Token))
                 result = session.Train([rec, new EvalReporter(study, trial)], halt.Token);
-                step = result.Step;
-            }
             lease.Check();   // a stop caused by a lost lease is not the user's: say so below, release nothing
             if (result.Outcome == TrainOutcome.Stopped)
             {
@@ -86,6 +82,7 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
         }
         catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && lease.IsLost))
         {
+            int step = session?.Step ?? 0;
             log?.Invoke($"[{workerId}] lost trial {trial.ConfigId} to another worker (no heartbeat for {spec.HeartbeatTimeout:0.#} s): stopped{(step > 0 ? $" after step {step:N0}" : "")}, wrote nothing more into {run.Path}");
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

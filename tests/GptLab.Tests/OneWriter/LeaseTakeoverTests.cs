@@ -66,7 +66,11 @@ public class LeaseTakeoverTests(PostgresServer pg) : IClassFixture<PostgresServe
         // A stopped on waking (its lease fenced), not at the end of training: B resumed from a checkpoint mid-way
         var resumedAt = System.Text.RegularExpressions.Regex.Match(bOut.Text, @"resuming 0000 at step ([\d,]+)");
         Assert.True(resumedAt.Success, bOut.Text);
-        Assert.InRange(int.Parse(resumedAt.Groups[1].Value.Replace(",", "")), 50, 650);
+        int resumed = int.Parse(resumedAt.Groups[1].Value.Replace(",", ""));
+        Assert.InRange(resumed, 50, 650);
+        var stoppedAt = System.Text.RegularExpressions.Regex.Match(aOut.Text, @"stopped after step ([\d,]+)");   // where A was when it woke
+        Assert.True(stoppedAt.Success, aOut.Text);
+        Assert.InRange(int.Parse(stoppedAt.Groups[1].Value.Replace(",", "")), resumed, 699);
 
         using var solo = GptLabProcess.Start(dir.Path, Args(reference, "solo"), env);
         var soloOut = new ProcessOutput(solo);
