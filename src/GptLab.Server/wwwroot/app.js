@@ -437,12 +437,12 @@ async function comparePage(names) {
   const charts = el("div", { class: "charts", id: "charts" });
   const table = el("div", { id: "study" });
   const feeds = [];
-  let chartsByKey = null;
+  let chartsByKey = null, xKey = "step", logY = false;
   const draw = () => {
     if (!chartsByKey) return;
     const series = (kind, key) => feeds.map((f, i) => {
       const rs = f.records.filter(r => r.kind === kind && r[key] != null);
-      return { label: names[i], xs: rs.map(r => r.step), ys: rs.map(r => r[key]), color: PALETTE[i % PALETTE.length] };
+      return { label: names[i], xs: rs.map(r => r[xKey] ?? 0), ys: rs.map(r => r[key]), color: PALETTE[i % PALETTE.length] };
     });
     chartsByKey.val_nll.set(series("eval", "val_nll"));
     chartsByKey.val_loss.set(series("eval", "val_loss"));
@@ -469,16 +469,33 @@ async function comparePage(names) {
     }), { initial: { key: "val_nll", dir: 1 } }));
   };
   for (const n of names) feeds.push(await runFeed(n, draw));
-  main.replaceChildren(el("h1", {}, `Compare ${names.length} run${names.length > 1 ? "s" : ""}`),
-    el("p", { class: "muted" }, "Every run is scored by cross-entropy on validation (val NLL), whatever loss trained it."), table, charts);
-  chartsByKey = {
-    val_nll: lineChart(charts, { title: "Validation NLL", xLabel: "step", yLabel: "val NLL (nats/token)" }),
-    val_loss: lineChart(charts, { title: "Validation loss (own loss)", xLabel: "step", yLabel: "val loss" }),
-    loss: lineChart(charts, { title: "Training loss", xLabel: "step", yLabel: "loss" }),
-    lr: lineChart(charts, { title: "Learning rate", xLabel: "step", yLabel: "lr" }),
-    tokens_per_s: lineChart(charts, { title: "Throughput", xLabel: "step", yLabel: "tokens/s" }),
+  // the config keys whose values differ between the runs (what W&B's run comparer shows first)
+  const keys = [...new Set(feeds.flatMap(f => Object.keys(f.run.config)))].sort();
+  const differ = keys.filter(k => new Set(feeds.map(f => JSON.stringify(f.run.config[k]))).size > 1);
+  const diff = el("table", { class: "config", id: "config-diff" },
+    el("thead", {}, el("tr", {}, el("th", {}, "key"), ...names.map((n, i) => el("th", { style: `color:${PALETTE[i % PALETTE.length]}` }, n)))),
+    el("tbody", {}, differ.length ? differ.map(k => el("tr", {}, el("td", {}, k), ...feeds.map(f => el("td", {}, JSON.stringify(f.run.config[k]) ?? "–"))))
+      : [el("tr", {}, el("td", { colspan: names.length + 1, class: "muted" }, "the runs share every config key"))]));
+  const makeCharts = () => {
+    charts.replaceChildren();
+    const xLabel = { step: "step", tokens: "tokens", wall_s: "wall time (s)" }[xKey];
+    chartsByKey = {
+      val_nll: lineChart(charts, { title: "Validation NLL", xLabel, yLabel: "val NLL (nats/token)", logY }),
+      val_loss: lineChart(charts, { title: "Validation loss (own loss)", xLabel, yLabel: "val loss", logY }),
+      loss: lineChart(charts, { title: "Training loss", xLabel, yLabel: "loss", logY }),
+      lr: lineChart(charts, { title: "Learning rate", xLabel, yLabel: "lr", logY }),
+      tokens_per_s: lineChart(charts, { title: "Throughput", xLabel, yLabel: "tokens/s", logY }),
+    };
+    draw();
   };
-  draw();
+  const xSelect = el("select", { id: "x-axis", onchange: e => { xKey = e.target.value; makeCharts(); } },
+    el("option", { value: "step" }, "x: step"), el("option", { value: "tokens" }, "x: tokens"), el("option", { value: "wall_s" }, "x: wall time"));
+  const logBox = el("label", {}, el("input", { type: "checkbox", id: "log-y", onchange: e => { logY = e.target.checked; makeCharts(); } }), " log scale");
+  main.replaceChildren(el("h1", {}, `Compare ${names.length} run${names.length > 1 ? "s" : ""}`),
+    el("p", { class: "muted" }, "Every run is scored by cross-entropy on validation (val NLL), whatever loss trained it."), table,
+    el("h2", {}, "Config keys that differ"), diff,
+    el("div", { class: "toolbar" }, xSelect, logBox), charts);
+  makeCharts();
 }
 
 async function sweepPage(name) {

@@ -220,6 +220,13 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         await Assertions.Expect(study).ToHaveCountAsync(2, Wait);
         await Assertions.Expect(study.Filter(new() { HasText = "mse" }).Locator("td").Nth(1)).ToHaveTextAsync("mse");
         await Assertions.Expect(study.Filter(new() { HasText = "finished" }).Locator("td").Nth(1)).ToHaveTextAsync("cross_entropy");
+        // the config keys that differ, one column per run; nothing they share
+        var loss = page.Locator("#config-diff tbody tr").Filter(new() { HasText = "loss" }).First;
+        await Assertions.Expect(loss.Locator("td")).ToHaveTextAsync(["loss", "\"cross_entropy\"", "\"mse\""]);
+        await Assertions.Expect(page.Locator("#config-diff tbody tr").Filter(new() { HasText = "n_layer" })).ToHaveCountAsync(0);
+        await page.SelectOptionAsync("#x-axis", "wall_s");
+        await Assertions.Expect(page.Locator("#charts figure figcaption").First).ToContainTextAsync("vs wall time (s)");
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(5, Wait);
         await dash.ScreenshotAsync(page, "compare");
         Assert.Empty(errors);
         await page.CloseAsync();
