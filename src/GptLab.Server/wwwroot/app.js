@@ -589,7 +589,9 @@ async function sweepPage(name) {
     phases.replaceChildren(sortableTable([{ key: "phase", label: "phase" }, { key: "max_iters", label: "iterations", num: true, render: p => int(p.max_iters) },
       { key: "trials", label: "trials", num: true }, { key: "done", label: "done", num: true }, { key: "running", label: "running", num: true }, { key: "failed", label: "failed", num: true }], data.phases));
     trials.replaceChildren(sortableTable([
-      { key: "config_id", label: "config", num: true }, { key: "phase", label: "phase", num: true }, { key: "iters", label: "iters", num: true },
+      // each trial is an ordinary run folder (trials/NNNN): its row opens its run page
+      { key: "config_id", label: "config", num: true, render: t => el("a", { href: `#/run/${encodeURIComponent(`${name}/trials/${String(t.config_id).padStart(4, "0")}`)}`, class: "trial-link" }, String(t.config_id)) },
+      { key: "phase", label: "phase", num: true }, { key: "iters", label: "iters", num: true },
       { key: "status", label: "status", render: t => status(t.status) },
       ...data.parameters.map(p => ({ key: `p_${p}`, label: p, render: t => valueText(value(t, p)) })),
       { key: "metric", label: data.metric, num: true, render: t => num(t.metric) },

@@ -256,6 +256,10 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         await page.SelectOptionAsync("#colour-by", "n_layer");
         await Assertions.Expect(page.Locator("#colour-key")).ToContainTextAsync("n_layer");
         await dash.ScreenshotAsync(page, "sweep");
+        // a trial's row opens its run page (a trial is an ordinary run folder)
+        await page.Locator("#trials tr.trial a.trial-link").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("sw/trials/000");
         Assert.Empty(errors);
         await page.CloseAsync();
     }
