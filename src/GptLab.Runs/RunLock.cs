@@ -16,25 +16,18 @@ public sealed class RunLock : IDisposable
     public const string HolderFileName = ".holder.json";
     private readonly FileStream handle;
 
-    private RunLock(FileStream handle, string dir)
-    {
-        this.handle = handle;
-        Directory = dir;
-    }
-
-    /// <summary>The folder this lock holds.</summary>
-    public string Directory { get; }
+    private RunLock(FileStream handle) => this.handle = handle;
 
     /// <summary>The lock when free now, else null (the folder is created if missing).</summary>
     public static RunLock? TryAcquire(string dir)
     {
         string full = Path.GetFullPath(dir);
-        System.IO.Directory.CreateDirectory(full);
+        Directory.CreateDirectory(full);
         FileStream fs;
         try { fs = new FileStream(Path.Combine(full, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
         catch (IOException e) when (!AtomicFile.IsDiskFull(e)) { return null; }   // EWOULDBLOCK: another process holds it
         Json.Write(Path.Combine(full, HolderFileName), RunHolder.OfThisProcess());
-        return new RunLock(fs, full);
+        return new RunLock(fs);
     }
 
     /// <summary>The lock, or a one-line error naming the process that holds it.</summary>

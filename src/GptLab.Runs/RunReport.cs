@@ -34,7 +34,8 @@ public static class RunReport
             if (list.Count == 0) return;
             var all = list.SelectMany(s => s.Y).Where(v => v > 0 && double.IsFinite(v)).ToArray();
             var refs = nats ? References(baselines, all) : [];
-            bool logY = log ?? (all.Length > 1 && all.Concat(refs.Select(r => r.Y)).Max() / all.Concat(refs.Select(r => r.Y)).Min() > 10);
+            var span = all.Concat(refs.Select(r => r.Y)).ToArray();
+            bool logY = log ?? (all.Length > 1 && span.Max() / span.Min() > 10);
             LineChart.Save(Path.Combine(outDir, file), title, x, y, list, logY, refs);
             charts.Add(new Chart(file, title, refs.Count > 0 ? [.. refs.Select(r => r.Name)] : null));
         }

@@ -43,7 +43,7 @@ internal static class InteropCommands
         {
             TorchRuntime.Initialize();
             string src = p.GetValue(source)!;
-            if (NanoGptImport.IsNanoGptDataFolder(src) && NanoGptImport.IsNanoGptCheckpoint(src) is null)
+            if (Data.Dataset.IsNanoGptFolder(src) && NanoGptImport.IsNanoGptCheckpoint(src) is null)
             {
                 // nanoGPT's data folder alone: train.bin/val.bin (+ meta.pkl) become a GptLab dataset in --out
                 var (dm, reusedData) = NanoGptImport.ImportDataset(src, p.GetValue(outDir)!, p.GetValue(force));

@@ -103,10 +103,6 @@ public static class NanoGptImport
         return Directory.Exists(path) && File.Exists(inDir) ? inDir : null;
     }
 
-    /// <summary>True for nanoGPT's data folder: train.bin and val.bin without GptLab's meta.json.</summary>
-    public static bool IsNanoGptDataFolder(string dir) =>
-        File.Exists(Path.Combine(dir, "train.bin")) && File.Exists(Path.Combine(dir, "val.bin")) && !File.Exists(Path.Combine(dir, Data.DatasetMeta.FileName));
-
     /// <summary>nanoGPT's sample.py reads data/&lt;config['dataset']&gt;/meta.pkl: from the working folder, or from the
     /// nanoGPT checkout the checkpoint's out_dir sits in.</summary>
     private static string? FindMeta(string ckptPath, Hashtable top)

@@ -55,11 +55,15 @@ public sealed class Dataset : IDisposable
         return new Dataset(directory, meta, tokenizer, train, val);
     }
 
+    /// <summary>nanoGPT's data folder: train.bin and val.bin without GptLab's meta.json (import reads it).</summary>
+    public static bool IsNanoGptFolder(string dir) =>
+        File.Exists(Path.Combine(dir, "train.bin")) && File.Exists(Path.Combine(dir, "val.bin")) && !File.Exists(Path.Combine(dir, DatasetMeta.FileName));
+
     /// <summary>What to say of a folder that holds no meta.json: import a nanoGPT data folder; never advise writing
     /// over a folder GptLab did not make.</summary>
     public static string NotADataset(string directory)
     {
-        if (File.Exists(Path.Combine(directory, "train.bin")) && (File.Exists(Path.Combine(directory, "meta.pkl")) || !File.Exists(Path.Combine(directory, DatasetMeta.FileName))))
+        if (IsNanoGptFolder(directory))
             return $"{directory} is a nanoGPT data folder (train.bin, val.bin{(File.Exists(Path.Combine(directory, "meta.pkl")) ? ", meta.pkl" : "")}), not a GptLab dataset — import it (the folder is left as it is): `gptlab import {directory} --out data/{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)))}`";
         bool empty = !System.IO.Directory.Exists(directory) || !System.IO.Directory.EnumerateFileSystemEntries(directory).Any();
         return empty
