@@ -57,13 +57,9 @@ public static class SweepReport
         AtomicFile.WriteAllText(Path.Combine(reportDir, "trials.csv"), csv);
 
         string bestPreset = Path.Combine(reportDir, "best.json");
-        if (done.Count > 0)
+        if (BestPreset(at.ToString(), spec, trials) is { } preset)
         {
             var best = done[0];
-            var config = spec.TrialConfig(best.Params, spec.Phases.Count - 1);
-            var node = JsonSerializer.SerializeToNode(config, Json.Options)!.AsObject();
-            var preset = new JsonObject { ["_comment"] = $"best of sweep {at}: config {best.ConfigId}, {spec.MetricName} {best.Metric:0.0000}" };
-            foreach (var (k, v) in node) preset[k] = v?.DeepClone();
             AtomicFile.WriteAllText(bestPreset, preset.ToJsonString(Json.Options));
             md.Append(string.Create(inv, $"\nBest: config {best.ConfigId} ({best.Params}), {spec.MetricName} {best.Metric:0.0000} — ready preset: `best.json` (`gptlab train --config {bestPreset}`).\n"));
         }
@@ -158,6 +154,19 @@ public static class SweepReport
 
     /// <summary>trials.csv: one row per configuration (its latest phase), ranked by the metric; the report writes it
     /// and the dashboard serves it.</summary>
+    /// <summary>The best finished configuration as a ready preset (`gptlab train --config best.json`): its full config
+    /// at the last phase's iterations, a comment naming the trial and its metric; null while no trial is done.</summary>
+    public static JsonObject? BestPreset(string sweep, SweepSpec spec, IReadOnlyList<Trial> trials)
+    {
+        var (_, done, _) = Ranked(spec, trials);
+        if (done.Count == 0) return null;
+        var best = done[0];
+        var node = JsonSerializer.SerializeToNode(spec.TrialConfig(best.Params, spec.Phases.Count - 1), Json.Options)!.AsObject();
+        var preset = new JsonObject { ["_comment"] = string.Create(CultureInfo.InvariantCulture, $"best of sweep {sweep}: config {best.ConfigId}, {spec.MetricName} {best.Metric:0.0000}") };
+        foreach (var (k, v) in node) preset[k] = v?.DeepClone();
+        return preset;
+    }
+
     public static string TrialsCsv(SweepSpec spec, IReadOnlyList<Trial> trials)
     {
         var inv = CultureInfo.InvariantCulture;

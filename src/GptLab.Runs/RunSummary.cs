@@ -23,10 +23,15 @@ public sealed record RunSummary
     public static IReadOnlyList<RunSummary> Scan(string root)
     {
         string names = System.IO.Path.GetFullPath(root);
+        return Folders(root).Select(d => Read(new RunDirectory(d), names)).OrderByDescending(r => r.Started ?? DateTime.MinValue).ToList();
+    }
+
+    /// <summary>The run folders (holding config.json) directly under <paramref name="root"/> or one level deeper.</summary>
+    public static IReadOnlyList<string> Folders(string root)
+    {
         if (!Directory.Exists(root)) return [];
-        var dirs = Directory.GetDirectories(root).SelectMany(d => File.Exists(System.IO.Path.Combine(d, "config.json"))
-            ? [d] : Directory.GetDirectories(d).Where(s => File.Exists(System.IO.Path.Combine(s, "config.json"))));
-        return dirs.Select(d => Read(new RunDirectory(d), names)).OrderByDescending(r => r.Started ?? DateTime.MinValue).ToList();
+        return [.. Directory.GetDirectories(root).SelectMany(d => File.Exists(System.IO.Path.Combine(d, "config.json"))
+            ? [d] : Directory.GetDirectories(d).Where(s => File.Exists(System.IO.Path.Combine(s, "config.json"))))];
     }
 
     /// <summary>The run's summary; its name is its path relative to <paramref name="namesRelativeTo"/> (default: ./runs)

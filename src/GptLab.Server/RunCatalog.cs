@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using GptLab.Runs;
 using GptLab.Sweeps;
 
@@ -12,12 +15,38 @@ internal sealed class RunCatalog(string root)
 {
     public string Root { get; } = Path.GetFullPath(root);
 
+    // a run's listing is re-read only when one of its files changed (the runs page polls every 2 s, and a run with
+    // 100,000 metric lines takes a fraction of a second to summarize); its state is re-judged each time (a process
+    // killed with -9 changes no file)
+    private readonly ConcurrentDictionary<string, (string Stamp, RunListing Listing)> listings = new();
+
     /// <summary>The runs that may be opened (none reached through a link that leads out of the root), each named
-    /// relative to the root — the server's own paths are not shown.</summary>
-    public IReadOnlyList<RunSummary> Runs()
+    /// relative to the root — the server's own paths are not shown — with its config (for the runs table's
+    /// hyperparameter columns and filters), newest first.</summary>
+    public IReadOnlyList<RunListing> Runs()
     {
         string root = ResolveLinks(Root);
-        return [.. RunSummary.Scan(Root).Where(r => Under(ResolveLinks(r.Path), root)).Select(r => r with { Path = r.Name })];
+        return [.. RunSummary.Folders(Root).Where(d => Under(ResolveLinks(d), root)).Select(d =>
+        {
+            var run = new RunDirectory(d);
+            string stamp = string.Join("|", new[] { run.MetricsPath, run.StatusPath, run.ConfigPath }.Select(f =>
+            {
+                var i = new FileInfo(f);
+                return i.Exists ? $"{i.Length}:{i.LastWriteTimeUtc.Ticks}" : "-";
+            }));
+            if (listings.TryGetValue(run.Path, out var hit) && hit.Stamp == stamp)
+                return hit.Listing with { Summary = hit.Listing.Summary with { Status = RunSummary.StateOf(run) } };
+            JsonObject? config = null;
+            try { config = JsonNode.Parse(File.ReadAllText(run.ConfigPath))?.AsObject(); }
+            catch (Exception e) when (e is IOException or JsonException or InvalidOperationException) { }
+            // a column shows a dataset by its folder's name, not the server's path to it
+            foreach (var (k, v) in config?.ToList() ?? [])
+                if (v is JsonValue jv && jv.TryGetValue(out string? text) && Path.IsPathRooted(text))
+                    config![k] = Path.GetFileName(text.TrimEnd('/', '\\'));
+            var listing = new RunListing(Summary(run), config);
+            listings[run.Path] = (stamp, listing);
+            return listing;
+        }).OrderByDescending(l => l.Summary.Started ?? DateTime.MinValue)];
     }
 
     /// <summary>One run's summary, named relative to the root.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using GptLab.Checkpoints;
 using GptLab.IO;
 using GptLab.Runs;
@@ -14,7 +15,7 @@ internal static class RunEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, RunCatalog catalog, DashboardOptions options)
     {
-        app.MapGet("/api/runs", () => Results.Json(catalog.Runs(), WebJson.Options));
+        app.MapGet("/api/runs", () => Results.Json(new JsonArray([.. catalog.Runs().Select(l => l.ToJson())]), WebJson.Options));
 
         app.MapGet("/api/run", (string? name) =>
         {

@@ -41,6 +41,32 @@ internal static class SweepEndpoints
             return Results.File(System.Text.Encoding.UTF8.GetBytes(SweepReport.TrialsCsv(study.Spec, study.Trials())), "text/csv; charset=utf-8", $"{name!.Replace('/', '-')}-trials.csv");
         });
 
+        // the best configuration as a ready preset, to download (`gptlab train --config best.json`)
+        app.MapGet("/api/sweep/best.json", (string? name) =>
+        {
+            var at = Locate(name);
+            using var study = Study.OpenReadOnly(at);
+            var preset = SweepReport.BestPreset(name!, study.Spec, study.Trials()) ?? throw HttpProblem.NotFound($"sweep '{name}' has no finished trial yet");
+            return Results.File(System.Text.Encoding.UTF8.GetBytes(preset.ToJsonString(Json.Options)), "application/json", $"{name!.Replace('/', '-')}-best.json");
+        });
+
+        // the trials as the runs page lists them under their sweep: each one's run folder, status and metric
+        app.MapGet("/api/sweep/trials", (string? name) =>
+        {
+            var at = Locate(name);
+            using var study = Study.OpenReadOnly(at);
+            return Results.Json(study.Trials().GroupBy(t => t.ConfigId).Select(g => g.MaxBy(t => t.Phase)!).OrderBy(t => t.ConfigId).Select(t => new
+            {
+                t.ConfigId, Phase = t.Phase + 1, t.Status, t.Metric, Run = RunOf(at, t),
+            }), WebJson.Options);
+        });
+
+        string? RunOf(StudyLocation at, Trial t)
+        {
+            string dir = SweepWorker.TrialDir(at.Artifacts, t.ConfigId);
+            return File.Exists(Path.Combine(dir, "config.json")) ? catalog.NameOf(dir) : null;
+        }
+
         app.MapGet("/api/sweep", (string? name) =>
         {
             var at = Locate(name);
@@ -61,7 +87,8 @@ internal static class SweepEndpoints
             return Results.Json(new
             {
                 Name = name, Method = JsonEnum.Name(spec.Method), Metric = spec.MetricName, spec.Minimize, Parameters = names,
-                LogScale = names.ToDictionary(n => n, n => peers.Count > 0 && SweepReport.IsLogScale(spec, n, SweepReport.Encode(peers, n))),
+                // judged on every trial's value (queued ones too), so a study in progress draws the same axes as when finished
+                LogScale = names.ToDictionary(n => n, n => trials.Count > 0 && SweepReport.IsLogScale(spec, n, SweepReport.Encode(trials, n))),
                 Phases = spec.Phases.Select((p, i) => new
                 {
                     Phase = i + 1, p.MaxIters, Trials = trials.Count(t => t.Phase == i), Done = trials.Count(t => t.Phase == i && t.Status == "done"),
@@ -71,6 +98,7 @@ internal static class SweepEndpoints
                 Trials = trials.Select(t => new
                 {
                     t.Id, t.ConfigId, Phase = t.Phase + 1, t.Iters, t.Status, t.Worker, t.Metric, t.ValNll, t.WallS, t.TokensPerS, t.Error, Params = t.Params.Values,
+                    Run = RunOf(at, t),
                 }),
                 Evals = evals.Select(e => new { e.ConfigId, Phase = e.Phase + 1, e.Step, e.ValNll }),
                 Scope = $"phase 1: {peers.Count} configurations at {spec.Phases[0].MaxIters:N0} iterations",

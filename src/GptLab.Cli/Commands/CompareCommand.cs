@@ -30,6 +30,8 @@ internal static class CompareCommand
             if (p.GetValue(threads) is int th) extra.Add($"threads={th}");
             var (config, source, note) = ConfigResolver.FromPreset(p.GetValue(preset), p.GetValue(configFile), extra);
             if (note is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]{note}[/]");
+            (config, var evalNote) = LossComparison.FitEvaluations(config, extra.Select(ConfigResolver.KeyOf).ToHashSet());
+            if (evalNote is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]{evalNote}[/]");
             var list = LossComparison.ParseLosses(p.GetValue(losses)!);
             string dir = p.GetValue(outDir) ?? Path.Combine("runs", $"compare-{DateTime.Now:yyyyMMdd-HHmmss}");
             if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())

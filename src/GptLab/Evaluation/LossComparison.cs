@@ -21,6 +21,21 @@ public static class LossComparison
         return losses.Count > 0 ? losses : throw new GptLabException("--losses needs at least one loss");
     }
 
+    /// <summary>The fewest evaluations a comparison's curves get: with fewer (a preset's eval_interval 250 at
+    /// max_iters 300 gives points at 0, 250 and 300) the straight segments between them mislead.</summary>
+    public const int MinEvaluations = 10;
+
+    /// <summary>Fits eval_interval so that each model is evaluated at least <see cref="MinEvaluations"/> times,
+    /// unless the user set it (<paramref name="explicitKeys"/>). Returns the config and a note saying what changed.</summary>
+    public static (TrainConfig Config, string? Note) FitEvaluations(TrainConfig config, ICollection<string> explicitKeys)
+    {
+        if (explicitKeys.Contains("eval_interval") || config.Epochs > 0 || config.MaxIters <= 0) return (config, null);
+        if (config.MaxIters / Math.Max(1, config.EvalInterval) >= MinEvaluations) return (config, null);
+        int interval = Math.Max(1, config.MaxIters / MinEvaluations);
+        return (config with { EvalInterval = interval },
+            $"eval_interval {config.EvalInterval:N0} → {interval:N0} so that the curves get at least {MinEvaluations} points over max_iters {config.MaxIters:N0} (set it to keep your own)");
+    }
+
     public static IReadOnlyList<ComparisonRow> Run(TrainConfig config, Dataset data, IReadOnlyList<LossKind> losses, string outDir,
         Func<string, IReadOnlyList<ITrainingObserver>>? observersFor = null, CancellationToken cancel = default)
     {

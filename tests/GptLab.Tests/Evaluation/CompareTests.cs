@@ -26,6 +26,24 @@ public class CompareTests
     }
 
     [Fact]
+    public void Compare_fits_the_evaluation_interval_so_each_curve_has_at_least_ten_points()
+    {
+        using var dir = new TempDir();
+        string data = Tiny.CharDataset(dir, 8000);
+        // the preset evaluates every 250 iterations: at max_iters 30 that would be points at 0 and 30 only
+        var r = GptLabProcess.Run(dir.Path, "compare", "--data", data, "--losses", "cross_entropy", "--out", "study",
+            "--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set", "block_size=16", "--set", "batch_size=4",
+            "--set", "max_iters=30", "--set", "eval_iters=1", "--set", "threads=1", "--set", "peak_flops=1e11");
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Contains("eval_interval 250 → 3", r.Out);
+        int evals = File.ReadLines(dir["study/cross_entropy/metrics.jsonl"]).Count(l => l.Contains("\"kind\":\"eval\""));
+        Assert.True(evals >= 10, $"{evals} evaluations");
+        var report = File.ReadAllText(dir["study/report.md"]);
+        Assert.Contains("val NLL (whole split)", report);
+        Assert.Contains("estimates made during training", report);
+    }
+
+    [Fact]
     public void Compare_rejects_an_unknown_loss_before_training()
     {
         using var dir = new TempDir();

@@ -19,7 +19,7 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         Assert.Equal("finished", await StatusOf("mse"));
         Assert.Equal("running", await StatusOf("live"));
         Assert.Equal("stopped", await StatusOf("dead"));
-        await Assertions.Expect(page.Locator("#sweeps tbody tr")).ToHaveCountAsync(1, Wait);
+        await Assertions.Expect(page.Locator("#sweeps tbody tr")).ToHaveCountAsync(2, Wait);
         await page.FillAsync("#filter", "mse");
         await Assertions.Expect(rows).ToHaveCountAsync(1, Wait);
         await dash.ScreenshotAsync(page, "runs");
@@ -260,6 +260,125 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         await page.Locator("#trials tr.trial a.trial-link").First.ClickAsync();
         await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
         await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("sw/trials/000");
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+    [Fact]
+    public async Task The_runs_table_shows_config_columns_and_filters_by_a_config_value()
+    {
+        var (page, errors) = await dash.OpenAsync("#/");
+        var rows = page.Locator("#runs tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(5, Wait);
+        // the runs differ in their loss: that column is shown at first, with each run's value
+        await Assertions.Expect(page.Locator("#runs th[data-key='c:loss']")).ToHaveCountAsync(1, Wait);
+        await Assertions.Expect(page.Locator("#runs tr[data-run='mse']")).ToContainTextAsync("mse");
+        // a column picked from the config keys
+        await page.Locator("#columns summary").ClickAsync();
+        await page.Locator("#columns input[value='n_embd']").CheckAsync();
+        await Assertions.Expect(page.Locator("#runs th[data-key='c:n_embd']")).ToHaveCountAsync(1, Wait);
+        await page.Locator("#columns summary").ClickAsync();
+        // filters by config value: equality, inequality, numbers compared as numbers, several at once
+        await page.FillAsync("#filter", "loss=mse");
+        await Assertions.Expect(rows).ToHaveCountAsync(1, Wait);
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-run", "mse");
+        await page.FillAsync("#filter", "loss!=mse");
+        await Assertions.Expect(rows).ToHaveCountAsync(4, Wait);
+        await page.FillAsync("#filter", "lr>=1e-3 n_embd>9 loss=mse");   // 16 > 9 as numbers (not as text)
+        await Assertions.Expect(rows).ToHaveCountAsync(1, Wait);
+        await page.FillAsync("#filter", "n_layer>2");
+        await Assertions.Expect(rows).ToHaveCountAsync(0, Wait);
+        await page.FillAsync("#filter", "nlayer=1");
+        await Assertions.Expect(page.Locator("#filter-note")).ToContainTextAsync("no config key 'nlayer'");
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_sweeps_trials_are_listed_under_it_on_the_runs_page_each_linking_to_its_run()
+    {
+        var (page, errors) = await dash.OpenAsync("#/");
+        await page.Locator("#sweeps tr[data-sweep='sw'] button.toggle-trials").ClickAsync();
+        var trials = page.Locator("#sweeps tr.sweep-trials[data-sweep='sw'] a.trial-run");
+        await Assertions.Expect(trials).ToHaveCountAsync(4, Wait);
+        await Assertions.Expect(page.Locator("#sweeps tr.sweep-trials[data-sweep='sw'] [data-status='done']")).ToHaveCountAsync(4, Wait);
+        await trials.First.ClickAsync();
+        await Assertions.Expect(page.Locator("#charts canvas")).ToHaveCountAsync(6, Wait);
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("sw/trials/0000");
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Brushing_a_parallel_coordinates_axis_filters_the_trial_rows()
+    {
+        var (page, errors) = await dash.OpenAsync("#/sweep/sw");
+        await Assertions.Expect(page.Locator("#parallel polyline.trial-line")).ToHaveCountAsync(4, Wait);
+        await Assertions.Expect(page.Locator("#trials tr.trial")).ToHaveCountAsync(4, Wait);
+        // drag down the top third of the n_layer axis: the configurations with 2 layers (the top of that axis)
+        var axis = page.Locator("#parallel rect.brush-area[data-axis='n_layer']");
+        await axis.ScrollIntoViewIfNeededAsync();
+        var box = (await axis.BoundingBoxAsync())!;
+        float x = box.X + box.Width / 2;
+        await page.Mouse.MoveAsync(x, box.Y + 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(x, box.Y + box.Height * 0.2f, new() { Steps = 4 });
+        await page.Mouse.MoveAsync(x, box.Y + box.Height * 0.3f, new() { Steps = 4 });
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(page.Locator("#trials tr.trial")).ToHaveCountAsync(2, Wait);
+        int layerColumn = await page.Locator("#trials th").EvaluateAllAsync<int>("hs => hs.findIndex(h => h.dataset.key === 'p_n_layer')");
+        foreach (var row in await page.Locator("#trials tr.trial").AllAsync())
+            Assert.Equal("2", (await row.Locator("td").Nth(layerColumn).InnerTextAsync()).Trim());
+        await Assertions.Expect(page.Locator("#parallel polyline.filtered-out")).ToHaveCountAsync(2, Wait);
+        await Assertions.Expect(page.Locator("#brush-note")).ToContainTextAsync("2 of 4 configurations");
+        await dash.ScreenshotAsync(page, "sweep-brushed");
+        await page.Locator("#clear-brushes").ClickAsync();
+        await Assertions.Expect(page.Locator("#trials tr.trial")).ToHaveCountAsync(4, Wait);
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_best_configuration_is_one_click_away_and_downloads_as_a_ready_preset()
+    {
+        var (page, errors) = await dash.OpenAsync("#/sweep/sw");
+        await Assertions.Expect(page.Locator("#best-config summary")).ToContainTextAsync("best configuration: config", new() { Timeout = 30_000 });
+        await page.Locator("#best-config summary").ClickAsync();
+        await Assertions.Expect(page.Locator("#best-config tr.swept")).ToHaveCountAsync(2, Wait);   // learning_rate, n_layer
+        string href = (await page.Locator("#best-json").GetAttributeAsync("href"))!;
+        using var http = new HttpClient();
+        var preset = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(dash.Url + href))!.AsObject();
+        var sweep = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(dash.Url + "api/sweep?name=sw"))!;
+        var best = sweep["trials"]!.AsArray().MinBy(t => (double)t!["metric"]!)!;
+        Assert.Equal((double)best["params"]!["learning_rate"]!, (double)preset["learning_rate"]!);
+        Assert.Equal((int)best["params"]!["n_layer"]!, (int)preset["n_layer"]!);
+        Assert.Equal(8, (int)preset["max_iters"]!);
+        Assert.Contains($"config {best["config_id"]}", (string)preset["_comment"]!);
+        Assert.DoesNotContain(dash.Dir.Path, (string)preset["_comment"]!);
+        // and `gptlab train --config best.json` accepts it
+        File.WriteAllText(dash.Dir["best.json"], preset.ToJsonString());
+        var r = GptLabProcess.Run(dash.Dir.Path, "train", "--config", "best.json", "--set", "max_iters=1", "--set", "eval_interval=1", "--out", "best-run", "--samples", "0", "--threads", "1");
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_sweep_in_progress_shows_its_running_trials_latest_values_in_every_plot()
+    {
+        var (page, errors) = await dash.OpenAsync("#/sweep/sw-live");
+        await Assertions.Expect(page.Locator("#sweep-summary")).ToContainTextAsync("2 done, 2 running", new() { Timeout = 30_000 });
+        // scatter points for all four configurations, the two running ones hollow at their latest intermediate value
+        await Assertions.Expect(page.Locator("#scatters figure")).ToHaveCountAsync(2, Wait);
+        await Assertions.Expect(page.Locator("#scatters circle.point")).ToHaveCountAsync(8, Wait);
+        await Assertions.Expect(page.Locator("#scatters circle.point.running")).ToHaveCountAsync(4, Wait);
+        await Assertions.Expect(page.Locator("#parallel polyline.trial-line")).ToHaveCountAsync(4, Wait);
+        await Assertions.Expect(page.Locator("#parallel polyline[stroke-dasharray]")).ToHaveCountAsync(2, Wait);
+        await Assertions.Expect(page.Locator("#curves figure")).ToHaveAttributeAsync("data-points", "12", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#curves .u-legend")).ToContainTextAsync("(running)");
+        // a learning-rate axis is logarithmic with 1-2-5 ticks
+        var ticks = await page.Locator("#scatters svg[data-title='val_nll vs learning_rate'] text.x-tick").AllTextContentsAsync();
+        Assert.Equal(["0.001", "0.002", "0.005", "0.01"], ticks);
+        await dash.ScreenshotAsync(page, "sweep-live");
         Assert.Empty(errors);
         await page.CloseAsync();
     }

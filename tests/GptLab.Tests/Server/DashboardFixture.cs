@@ -10,7 +10,8 @@ namespace GptLab.Tests.Server;
 /// A folder of real runs and a real sweep (tiny models trained by the gptlab program), `gptlab serve` started on it
 /// on a free port, and Debian's Chromium driven by Playwright. Shared by the browser tests; everything stops on dispose.
 /// Runs: "finished" and "mse" (trained, with checkpoints), "live" (status owned by this test process, so it shows as
-/// running; tests append metric lines to it), "dead" (its owner is gone: stopped); sweep "sw" (4 configurations).
+/// running; tests append metric lines to it), "dead" (its owner is gone: stopped); sweep "sw" (4 configurations, finished)
+/// and "sw-live" (its copy with two trials still running).
 /// </summary>
 public sealed class DashboardFixture : IAsyncLifetime
 {
@@ -37,6 +38,15 @@ public sealed class DashboardFixture : IAsyncLifetime
               "parameters": { "learning_rate": [1e-3, 1e-2], "n_layer": [1, 2] }, "max_iters": 8 }
             """);
         Check(GptLabProcess.Run(Dir.Path, "sweep", "spec.json", "--out", "runs/sw", "--workers", "1"), "sweep");
+        // "sw-live": the same study caught mid-way, two of its trials still running (their intermediate values stored)
+        CopyFolder(Dir["runs/sw"], Dir["runs/sw-live"]);
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Dir["runs/sw-live/study.db"]};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "UPDATE trials SET status = 'running', metric = NULL, val_nll = NULL, finished = NULL WHERE config_id IN (SELECT config_id FROM trials ORDER BY config_id LIMIT 2)";
+            Assert.Equal(2, cmd.ExecuteNonQuery());
+        }
 
         // runs in progress, owned by this (live) process ("growing" gets an evaluation and a checkpoint later), and one
         // whose owner died
@@ -92,6 +102,13 @@ public sealed class DashboardFixture : IAsyncLifetime
     }
 
     private static void Check((int Exit, string Out, string Err) r, string what) => Assert.True(r.Exit == 0, $"{what}: {r.Err}{r.Out}");
+
+    public static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from)) CopyFolder(d, Path.Combine(to, Path.GetFileName(d)));
+    }
 
     private static int DeadPid()
     {
