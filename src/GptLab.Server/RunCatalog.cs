@@ -26,31 +26,33 @@ internal sealed class RunCatalog(string root)
     public IReadOnlyList<RunListing> Runs()
     {
         string root = ResolveLinks(Root);
-        return [.. RunSummary.Folders(Root).Where(d => Under(ResolveLinks(d), root)).Select(d =>
+        return [.. RunSummary.Folders(Root).Where(d => Under(ResolveLinks(d), root)).Select(d => Listing(new RunDirectory(d)))
+            .OrderByDescending(l => l.Summary.Started ?? DateTime.MinValue)];
+    }
+
+    private RunListing Listing(RunDirectory run)
+    {
+        string stamp = string.Join("|", new[] { run.MetricsPath, run.StatusPath, run.ConfigPath }.Select(f =>
         {
-            var run = new RunDirectory(d);
-            string stamp = string.Join("|", new[] { run.MetricsPath, run.StatusPath, run.ConfigPath }.Select(f =>
-            {
-                var i = new FileInfo(f);
-                return i.Exists ? $"{i.Length}:{i.LastWriteTimeUtc.Ticks}" : "-";
-            }));
-            if (listings.TryGetValue(run.Path, out var hit) && hit.Stamp == stamp)
-                return hit.Listing with { Summary = hit.Listing.Summary with { Status = RunSummary.StateOf(run) } };
-            JsonObject? config = null;
-            try { config = JsonNode.Parse(File.ReadAllText(run.ConfigPath))?.AsObject(); }
-            catch (Exception e) when (e is IOException or JsonException or InvalidOperationException) { }
-            // a column shows a dataset by its folder's name, not the server's path to it
-            foreach (var (k, v) in config?.ToList() ?? [])
-                if (v is JsonValue jv && jv.TryGetValue(out string? text) && Path.IsPathRooted(text))
-                    config![k] = Path.GetFileName(text.TrimEnd('/', '\\'));
-            var listing = new RunListing(Summary(run), config);
-            listings[run.Path] = (stamp, listing);
-            return listing;
-        }).OrderByDescending(l => l.Summary.Started ?? DateTime.MinValue)];
+            var i = new FileInfo(f);
+            return i.Exists ? $"{i.Length}:{i.LastWriteTimeUtc.Ticks}" : "-";
+        }));
+        if (listings.TryGetValue(run.Path, out var hit) && hit.Stamp == stamp)
+            return hit.Listing with { Summary = hit.Listing.Summary with { Status = RunSummary.StateOf(run) } };
+        JsonObject? config = null;
+        try { config = JsonNode.Parse(File.ReadAllText(run.ConfigPath))?.AsObject(); }
+        catch (Exception e) when (e is IOException or JsonException or InvalidOperationException) { }
+        // a column shows a dataset by its folder's name, not the server's path to it
+        foreach (var (k, v) in config?.ToList() ?? [])
+            if (v is JsonValue jv && jv.TryGetValue(out string? text) && Path.IsPathRooted(text))
+                config![k] = Path.GetFileName(text.TrimEnd('/', '\\'));
+        var listing = new RunListing(RunSummary.Read(run, Root) with { Path = NameOf(run.Path) }, config);
+        listings[run.Path] = (stamp, listing);
+        return listing;
     }
 
     /// <summary>One run's summary, named relative to the root.</summary>
-    public RunSummary Summary(RunDirectory run) => RunSummary.Read(run, Root) with { Path = NameOf(run.Path) };
+    public RunSummary Summary(RunDirectory run) => Listing(run).Summary;
 
     public RunDirectory Run(string? name)
     {

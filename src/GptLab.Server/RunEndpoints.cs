@@ -36,11 +36,13 @@ internal static class RunEndpoints
             }, WebJson.Options);
         });
 
-        app.MapGet("/api/run/metrics", (string? name) =>
+        app.MapGet("/api/run/metrics", (string? name, string? envelope) =>
         {
             var run = catalog.Run(name);
-            var chunk = JsonLines.Read<MetricRecord>(run.MetricsPath, 0);
-            return Results.Json(new { Records = chunk.Items, chunk.Offset }, WebJson.Options);
+            int? slices = envelope is null ? null
+                : int.TryParse(envelope, out int e) && e is >= 10 and <= 100_000 ? e : throw HttpProblem.BadRequest("envelope is a number of slices from 10 to 100000");
+            // as columns (a third of the bytes, and no object per line for the browser to make)
+            return Results.Bytes(MetricColumns.Read(run.MetricsPath, slices), "application/json; charset=utf-8");
         });
 
         // Downloads: the metrics as CSV, or the file itself

@@ -13,7 +13,7 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
     {
         var (page, errors) = await dash.OpenAsync("#/");
         var rows = page.Locator("#runs tbody tr");
-        await Assertions.Expect(rows).ToHaveCountAsync(5, Wait);
+        await Assertions.Expect(rows).ToHaveCountAsync(6, Wait);
         async Task<string> StatusOf(string run) => await page.Locator($"#runs tr[data-run='{run}'] [data-status]").GetAttributeAsync("data-status") ?? "";
         Assert.Equal("finished", await StatusOf("finished"));
         Assert.Equal("finished", await StatusOf("mse"));
@@ -268,7 +268,7 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
     {
         var (page, errors) = await dash.OpenAsync("#/");
         var rows = page.Locator("#runs tbody tr");
-        await Assertions.Expect(rows).ToHaveCountAsync(5, Wait);
+        await Assertions.Expect(rows).ToHaveCountAsync(6, Wait);
         // the runs differ in their loss: that column is shown at first, with each run's value
         await Assertions.Expect(page.Locator("#runs th[data-key='c:loss']")).ToHaveCountAsync(1, Wait);
         await Assertions.Expect(page.Locator("#runs tr[data-run='mse']")).ToContainTextAsync("mse");
@@ -282,7 +282,7 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         await Assertions.Expect(rows).ToHaveCountAsync(1, Wait);
         await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-run", "mse");
         await page.FillAsync("#filter", "loss!=mse");
-        await Assertions.Expect(rows).ToHaveCountAsync(4, Wait);
+        await Assertions.Expect(rows).ToHaveCountAsync(5, Wait);
         await page.FillAsync("#filter", "lr>=1e-3 n_embd>9 loss=mse");   // 16 > 9 as numbers (not as text)
         await Assertions.Expect(rows).ToHaveCountAsync(1, Wait);
         await page.FillAsync("#filter", "n_layer>2");
@@ -379,6 +379,26 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         var ticks = await page.Locator("#scatters svg[data-title='val_nll vs learning_rate'] text.x-tick").AllTextContentsAsync();
         Assert.Equal(["0.001", "0.002", "0.005", "0.01"], ticks);
         await dash.ScreenshotAsync(page, "sweep-live");
+        Assert.Empty(errors);
+        await page.CloseAsync();
+    }
+    [Fact]
+    public async Task A_long_run_draws_the_envelope_of_its_lines_and_keeps_every_spike()
+    {
+        // "long": 6,000 training lines with one spike (made by the fixture); the page is sent the first, last, lowest
+        // and highest line of each slice of steps
+        var (page, errors) = await dash.OpenAsync("#/run/long");
+        await Assertions.Expect(page.Locator("#envelope-note")).ToContainTextAsync("6,000 metric lines", new() { Timeout = 30_000 });
+        var loss = page.Locator("#charts figure").First;
+        await Assertions.Expect(loss).ToHaveAttributeAsync("data-drawn", new System.Text.RegularExpressions.Regex("^\\d+$"), new() { Timeout = 30_000 });
+        int drawn = int.Parse((await loss.GetAttributeAsync("data-drawn"))!);
+        Assert.InRange(drawn, 100, 4000);
+        double top = double.Parse((await loss.GetAttributeAsync("data-y-range"))!.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(top >= 50, $"the spike (50) is off the chart: y up to {top}");
+        // the CSV has every line
+        using var http = new HttpClient();
+        var csv = await http.GetStringAsync(dash.Url + "api/run/metrics.csv?name=long");
+        Assert.Equal(6001, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Empty(errors);
         await page.CloseAsync();
     }

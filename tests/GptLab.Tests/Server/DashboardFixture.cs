@@ -11,7 +11,7 @@ namespace GptLab.Tests.Server;
 /// on a free port, and Debian's Chromium driven by Playwright. Shared by the browser tests; everything stops on dispose.
 /// Runs: "finished" and "mse" (trained, with checkpoints), "live" (status owned by this test process, so it shows as
 /// running; tests append metric lines to it), "dead" (its owner is gone: stopped); sweep "sw" (4 configurations, finished)
-/// and "sw-live" (its copy with two trials still running).
+/// and "sw-live" (its copy with two trials still running); "long" (6,000 metric lines, one spike).
 /// </summary>
 public sealed class DashboardFixture : IAsyncLifetime
 {
@@ -58,6 +58,21 @@ public sealed class DashboardFixture : IAsyncLifetime
             File.Copy(Dir["runs/finished/config.json"], run.ConfigPath);
             run.WriteStatus(new RunStatus { State = "running", Pid = pid, Host = Environment.MachineName, Started = started, Updated = DateTime.UtcNow, Step = steps });
             for (int step = 1; step <= steps; step++) AppendTrain(name, step);
+        }
+
+        // "long": 6,000 training lines with one spike (loss 50 at step 3,001)
+        {
+            var run = new RunDirectory(Dir["runs/long"]);
+            run.Create();
+            File.Copy(Dir["runs/finished/config.json"], run.ConfigPath);
+            run.WriteStatus(new RunStatus { State = "finished", Pid = 1, Host = Environment.MachineName, Started = DateTime.UtcNow, Updated = DateTime.UtcNow, Step = 6000 });
+            var lines = new System.Text.StringBuilder();
+            for (int step = 1; step <= 6000; step++)
+                lines.Append(System.Text.Json.JsonSerializer.Serialize(new MetricRecord
+                {
+                    Kind = "train", Step = step, Tokens = step * 64L, Loss = step == 3001 ? 50 : 4.0 - step / 3000.0 + 0.01 * (step % 7), Lr = 1e-3, GradNorm = 1, WallS = step * 0.01, Time = DateTime.UtcNow,
+                }, Json.Line)).Append('\n');
+            File.WriteAllText(run.MetricsPath, lines.ToString());
         }
 
         server = GptLabProcess.Start(Dir.Path, "serve", "--root", "runs", "--port", "0");

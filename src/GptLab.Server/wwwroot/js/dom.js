@@ -56,8 +56,8 @@ export function throttled(fn) {
  * A table whose headers sort it. columns: [{key, label, num, render(row)}]; rows: objects. onRow(tr, row) may return
  * extra rows to show under that one (an expanded sweep's trials).
  */
-export function sortableTable(columns, rows, { initial, onRow } = {}) {
-  let sortKey = initial?.key, dir = initial?.dir || 1;
+export function sortableTable(columns, rows, { initial, onRow, limit = Infinity } = {}) {
+  let sortKey = initial?.key, dir = initial?.dir || 1, shown = limit;
   const tbody = el("tbody");
   const heads = columns.map(c => el("th", {
     class: `sortable${c.num ? " num" : ""}`, "data-key": c.key,
@@ -72,10 +72,13 @@ export function sortableTable(columns, rows, { initial, onRow } = {}) {
       return (x < y ? -1 : x > y ? 1 : 0) * dir;
     });
     heads.forEach((h, i) => h.className = `sortable${columns[i].num ? " num" : ""}${columns[i].key === sortKey ? (dir > 0 ? " sorted-asc" : " sorted-desc") : ""}`);
-    tbody.replaceChildren(...sorted.flatMap(r => {
+    // a long table shows its first rows (in the chosen order) and a button for the rest: a 1,000-trial sweep's
+    // table laid out in full took most of its page's first paint
+    tbody.replaceChildren(...sorted.slice(0, shown).flatMap(r => {
       const tr = el("tr", {}, columns.map(c => el("td", { class: c.num ? "num" : "" }, c.render ? c.render(r) : r[c.key] ?? "–")));
       return [tr, ...(onRow?.(tr, r) || [])];
-    }));
+    }), ...(sorted.length > shown ? [el("tr", { class: "more" }, el("td", { colspan: columns.length },
+      `${sorted.length - shown} more rows · `, el("button", { class: "link show-all", onclick: () => { shown = Infinity; draw(); } }, `show all ${sorted.length}`)))] : []));
   }
   table._rows = rows;
   table.update = newRows => { table._rows = newRows; draw(); };

@@ -21,7 +21,8 @@ export async function runPage(name) {
   const samplesBox = el("div", { class: "samples", id: "samples" });
   let feed, lossChart, metricCharts = [], baselines = [];
   const draw = () => {
-    const train = feed.records.filter(r => r.kind === "train"), evals = feed.records.filter(r => r.kind === "eval");
+    const train = [], evals = [];
+    for (const r of feed.records) (r.kind === "train" ? train : r.kind === "eval" ? evals : []).push(r);
     const tx = train.map(r => r[xKey]), ex = evals.map(r => r[xKey]);
     const loss = [...smoothed({ label: "train loss (step)", xs: tx, ys: col(train, "loss") }, smooth, PALETTE[0]),
       { label: "train loss (eval)", xs: ex, ys: col(evals, "train_loss"), color: PALETTE[1] },
@@ -108,6 +109,7 @@ export async function runPage(name) {
       el("a", { href: `api/run/metrics.csv?name=${encodeURIComponent(name)}`, download: "", id: "metrics-csv" }, "CSV"),
       el("a", { href: `api/run/metrics.jsonl?name=${encodeURIComponent(name)}`, download: "", id: "metrics-jsonl" }, "JSONL")),
     hint,
+    feed.kept < feed.lines ? el("p", { class: "muted small", id: "envelope-note" }, `${int(feed.lines)} metric lines: the charts draw ${int(feed.kept)} of them — in each thousandth of the steps the first, last, lowest and highest value of every metric, so every spike shows; the CSV has them all`) : "",
     charts,
     el("h2", {}, "Try the model"), modelBox,
     el("div", { class: "two" },
