@@ -30,7 +30,7 @@ internal static class SweepEndpoints
             var s = study.Status();
             return new
             {
-                Name = name, Method = JsonEnum.Name(study.Spec.Method), Metric = study.Spec.MetricName, s.Configurations, s.Trials, s.Done, s.Running, s.Queued, s.Failed,
+                Name = name, Method = JsonEnum.Name(study.Spec.Method), Metric = study.Spec.MetricName, s.Configurations, s.Trials, s.Done, s.Pruned, s.Running, s.Queued, s.Failed,
                 Phase = s.Phase + 1, s.Phases, Best = s.Best?.Metric, s.Finished,
             };
         }).ToList(), WebJson.Options));
@@ -93,8 +93,9 @@ internal static class SweepEndpoints
                 {
                     Phase = i + 1, p.MaxIters, Trials = trials.Count(t => t.Phase == i), Done = trials.Count(t => t.Phase == i && t.Status == "done"),
                     Running = trials.Count(t => t.Phase == i && t.Status == "running"), Failed = trials.Count(t => t.Phase == i && t.Status == "failed"),
+                    Pruned = trials.Count(t => t.Phase == i && t.Status == "pruned"),
                 }),
-                Status = new { status.Done, status.Running, status.Queued, status.Failed, Phase = status.Phase + 1, status.Phases, status.Finished, BestConfig = status.Best?.ConfigId, Best = status.Best?.Metric },
+                Status = new { status.Done, status.Pruned, status.ToSample, status.Running, status.Queued, status.Failed, Phase = status.Phase + 1, status.Phases, status.Finished, BestConfig = status.Best?.ConfigId, Best = status.Best?.Metric },
                 Trials = trials.Select(t => new
                 {
                     t.Id, t.ConfigId, Phase = t.Phase + 1, t.Iters, t.Status, t.Worker, t.Metric, t.ValNll, t.WallS, t.TokensPerS, t.Error, Params = t.Params.Values,

@@ -142,7 +142,7 @@ internal static partial class SweepCommand
         using var study = Study.Open(at);
         var s = study.Status();
         if (!s.Finished)
-            throw new GptLabException($"the sweep stopped with {s.Queued + s.Running} trial(s) left — continue it with `gptlab sweep resume` ({at})");
+            throw new GptLabException($"the sweep stopped with {s.Remaining} trial(s) left — continue it with `gptlab sweep resume` ({at})");
         if (s.Best is null)
             throw new GptLabException($"every trial failed; the first error: {s.FirstError ?? "unknown"}");
         AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {s.Configurations} configurations, {s.Trials} trials; best: config {s.Best.ConfigId} ({s.Best.Params}) {study.Spec.MetricName} {s.Best.Metric:0.0000}");
@@ -154,9 +154,10 @@ internal static partial class SweepCommand
         using var study = Study.Open(at);
         var spec = study.Spec;
         var s = study.Status();
-        int remaining = s.Queued + s.Running;
-        string eta = s.MeanTrialSeconds is double m && remaining > 0 ? $", ETA ~{TimeSpan.FromSeconds(m * remaining / Math.Max(1, spec.Workers)):hh\\:mm\\:ss}" : "";
-        AnsiConsole.MarkupLineInterpolated($"phase {s.Phase + 1}/{s.Phases}: {s.Done} done, {s.Running} running, {s.Queued} queued, {s.Failed} failed{eta}");
+        string eta = s.EtaSeconds(spec.Workers) is double secs ? $", ETA ~{TimeSpan.FromSeconds(secs):hh\\:mm\\:ss} for the phase" : "";
+        string pruned = spec.Pruner.Kind != PrunerKind.None ? $"{s.Pruned} pruned, " : "";
+        string toSample = spec.Method == SweepMethod.Tpe ? $", {s.ToSample} to sample" : "";
+        AnsiConsole.MarkupLineInterpolated($"phase {s.Phase + 1}/{s.Phases}: {s.Done} done, {pruned}{s.Running} running, {s.Queued} queued{toSample}, {s.Failed} failed{eta}");
         if (s.Best is Trial b)
             AnsiConsole.MarkupLineInterpolated($"best so far: config {b.ConfigId} ({b.Params}) {spec.MetricName} {b.Metric:0.0000} at {b.Iters} iters");
         if (s.FirstError is string e) AnsiConsole.MarkupLineInterpolated($"[yellow]first failure[/]: {e}");

@@ -60,6 +60,7 @@ internal abstract class SqlStudy : IStudyStorage
     /// <summary>Queues every phase-0 configuration of <paramref name="s"/> (inside the creating transaction).</summary>
     protected void QueueFirstPhase(SweepSpec s, DbTransaction tx)
     {
+        if (s.Method == SweepMethod.Tpe) return;   // TPE picks each configuration when a worker asks (Claim)
         int configId = 0;
         foreach (var p in s.Expand())
             Exec($"INSERT INTO {TrialsTable} ({ScopeColumns}config_id, params, phase, iters, status) VALUES ({ScopeValues}@c, @p, 0, @i, 'queued')",
@@ -76,7 +77,8 @@ internal abstract class SqlStudy : IStudyStorage
         using var tx = BeginClaim();
         RequeueStale(tx);
         Promote(tx);
-        var t = Query($"SELECT * FROM {TrialsTable} WHERE {Scope} AND status = 'queued' ORDER BY phase, id LIMIT 1{LockNext}", [], tx).FirstOrDefault();
+        var t = Query($"SELECT * FROM {TrialsTable} WHERE {Scope} AND status = 'queued' ORDER BY phase, id LIMIT 1{LockNext}", [], tx).FirstOrDefault()
+                ?? NextTpeTrial(tx);
         if (t != null)
             Exec($"UPDATE {TrialsTable} SET status = 'running', worker = @w, heartbeat = {DbNow}, attempts = attempts + 1, lease = lease + 1, started = @h WHERE id = @id",
                 [("@w", worker), ("@h", Now()), ("@id", t.Id)], tx);
@@ -91,9 +93,24 @@ internal abstract class SqlStudy : IStudyStorage
         RequeueStale(tx);
         Promote(tx);
         long n = ScalarLong($"SELECT COUNT(*) FROM {TrialsTable} WHERE {Scope} AND status IN ('queued', 'running')", tx);
+        bool more = Spec.Method == SweepMethod.Tpe && ScalarLong($"SELECT COUNT(*) FROM {TrialsTable} WHERE {Scope}", tx) < Spec.MaxTrials;
         tx.Commit();
-        return n > 0;
+        return n > 0 || more;
     });
+
+    /// <summary>TPE: while fewer than max_trials exist, a new configuration sampled from the trials so far, queued
+    /// (inside the claim's transaction, which excludes every other claim: two workers never draw from the same state).</summary>
+    private Trial? NextTpeTrial(DbTransaction tx)
+    {
+        if (Spec.Method != SweepMethod.Tpe) return null;
+        var all = Query($"SELECT * FROM {TrialsTable} WHERE {Scope} ORDER BY id", [], tx);
+        if (all.Count >= Spec.MaxTrials) return null;
+        var p = Spec.Next(all);
+        int configId = all.Count == 0 ? 0 : all.Max(t => t.ConfigId) + 1;
+        Exec($"INSERT INTO {TrialsTable} ({ScopeColumns}config_id, params, phase, iters, status) VALUES ({ScopeValues}@c, @p, 0, @i, 'queued')",
+            [("@c", configId), ("@p", p.ToJson()), ("@i", Spec.Phases[0].MaxIters)], tx);
+        return Query($"SELECT * FROM {TrialsTable} WHERE {Scope} AND config_id = @c AND phase = 0", [("@c", configId)], tx).Single();
+    }
 
     public bool Heartbeat(Trial held) =>
         Run(() => Exec($"UPDATE {TrialsTable} SET heartbeat = {DbNow} WHERE {Held}", HeldArgs(held)) == 1);
@@ -101,6 +118,10 @@ internal abstract class SqlStudy : IStudyStorage
     public bool Complete(Trial held, double metric, double valNll, double wallS, double tokensPerS) => Run(() =>
         Exec($"UPDATE {TrialsTable} SET status = 'done', metric = @m, val_nll = @v, wall_s = @ws, tokens_per_s = @t, finished = @f, error = NULL WHERE {Held}",
             HeldArgs(held, ("@m", metric), ("@v", valNll), ("@ws", wallS), ("@t", tokensPerS), ("@f", Now()))) == 1);
+
+    public bool Prune(Trial held, double valNll, string reason) => Run(() =>
+        Exec($"UPDATE {TrialsTable} SET status = 'pruned', metric = NULL, val_nll = @v, error = @e, finished = @f WHERE {Held}",
+            HeldArgs(held, ("@v", valNll), ("@e", reason), ("@f", Now()))) == 1);
 
     public void Fail(Trial held, string error) =>
         Run(() => Exec($"UPDATE {TrialsTable} SET status = 'failed', error = @e, finished = @f WHERE {Held}", HeldArgs(held, ("@e", error), ("@f", Now()))));

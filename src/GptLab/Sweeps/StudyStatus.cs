@@ -10,8 +10,20 @@ public sealed record StudyStatus(int Done, int Running, int Queued, int Failed, 
     /// <summary>The first error of a failed trial, if any.</summary>
     public string? FirstError { get; init; }
 
-    /// <summary>No trial is queued or running: nothing is left to do (promotions happen as a phase ends).</summary>
-    public bool Finished => Queued == 0 && Running == 0;
+    /// <summary>Trials of the current phase the pruner stopped early.</summary>
+    public int Pruned { get; init; }
+
+    /// <summary>TPE: trials not yet sampled (max_trials minus those that exist).</summary>
+    public int ToSample { get; init; }
+
+    /// <summary>Trials still to train in this phase: queued, running and not yet sampled.</summary>
+    public int Remaining => Queued + Running + ToSample;
+
+    /// <summary>Seconds until the phase ends with <paramref name="workers"/> workers, from the mean trial time so far.</summary>
+    public double? EtaSeconds(int workers) => MeanTrialSeconds is double m && Remaining > 0 ? m * Remaining / Math.Max(1, workers) : null;
+
+    /// <summary>Nothing is queued, running or left to sample: nothing is left to do (promotions happen as a phase ends).</summary>
+    public bool Finished => Queued == 0 && Running == 0 && ToSample == 0;
 
     public static StudyStatus Of(IReadOnlyList<Trial> all, SweepSpec spec)
     {
@@ -25,6 +37,8 @@ public sealed record StudyStatus(int Done, int Running, int Queued, int Failed, 
         {
             Configurations = all.Count(t => t.Phase == 0), Trials = all.Count,
             FirstError = all.Where(t => t.Status == "failed" && t.Error is not null).OrderBy(t => t.Id).FirstOrDefault()?.Error,
+            Pruned = current.Count(t => t.Status == "pruned"),
+            ToSample = spec.Method == SweepMethod.Tpe && spec.MaxTrials is int max ? Math.Max(0, max - all.Count) : 0,
         };
     }
 }

@@ -36,6 +36,11 @@ public sealed class SweepSpec
     public HalvingSchedule Schedule { get; private init; } = HalvingSchedule.Single(1);
     public double HeartbeatTimeout { get; private init; } = 60;
     public int MaxAttempts { get; private init; } = 3;
+
+    /// <summary>TPE: trials sampled at random before the estimator is used, and the candidates it ranks per parameter.</summary>
+    public int NStartupTrials { get; private init; } = 10;
+    public int NEiCandidates { get; private init; } = 24;
+    public PrunerSpec Pruner { get; private init; } = PrunerSpec.None;
     public JsonObject Source { get; private init; } = [];
 
     public IReadOnlyList<SweepPhase> Phases => Schedule.Phases;
@@ -76,14 +81,15 @@ public sealed class SweepSpec
         {
             if (!ConfigResolver.Keys.Contains(name)) throw new GptLabException($"sweep spec: '{name}' is not a config key");
             if (values is JsonArray a && a.Count == 0) throw new GptLabException($"sweep spec: parameter '{name}' has an empty list");
-            if (values is JsonObject dist) Distribution.Parse(name, dist);
+            if (values is JsonObject dist) SearchDistribution.Parse(name, dist);
             else if (values is not JsonArray) throw new GptLabException($"sweep spec: parameter '{name}' needs a list of values or a distribution");
             if (d.Method == SweepMethod.Grid && values is not JsonArray) throw new GptLabException($"sweep spec: grid needs lists; '{name}' is a distribution (use method random)");
         }
         var fixedValues = d.Fixed ?? [];
         foreach (var (k, _) in fixedValues)
             if (!ConfigResolver.Keys.Contains(k)) throw new GptLabException($"sweep spec: fixed key '{k}' is not a config key");
-        if (d.Method == SweepMethod.Random && d.MaxTrials is null) throw new GptLabException("sweep spec: method random needs max_trials");
+        if (d.Method is SweepMethod.Random or SweepMethod.Tpe && d.MaxTrials is null) throw new GptLabException($"sweep spec: method {JsonEnum.Name(d.Method)} needs max_trials");
+        if (d.NStartupTrials is < 0 || d.NEiCandidates is < 1) throw new GptLabException("sweep spec: n_startup_trials must be ≥ 0 and n_ei_candidates ≥ 1");
         if (d.MaxTrials is < 1) throw new GptLabException("sweep spec: max_trials must be ≥ 1");
         if (d.Workers < 1) throw new GptLabException("sweep spec: workers must be ≥ 1");
         if (d.MaxAttempts < 1) throw new GptLabException("sweep spec: max_attempts must be ≥ 1");
@@ -93,6 +99,7 @@ public sealed class SweepSpec
             Preset = d.Preset ?? ConfigResolver.DefaultPreset, Data = d.Data, Method = d.Method, Metric = d.Metric, Direction = d.Direction,
             Fixed = fixedValues, Parameters = parameters, Constraints = d.Constraints ?? [], MaxTrials = d.MaxTrials, Seed = d.Seed,
             Workers = d.Workers, HeartbeatTimeout = d.HeartbeatTimeout, MaxAttempts = d.MaxAttempts, Source = (JsonObject)o.DeepClone(),
+            NStartupTrials = d.NStartupTrials ?? 10, NEiCandidates = d.NEiCandidates ?? 24, Pruner = PrunerOf(d.Pruner),
         };
         var baseConfig = spec.BaseConfig();   // validates preset, data and fixed keys
         spec = spec.With(ScheduleOf(d, baseConfig.MaxIters));
@@ -100,10 +107,47 @@ public sealed class SweepSpec
         return spec;
     }
 
+    private static PrunerSpec PrunerOf(SweepSpecDocument.PrunerDocument? p)
+    {
+        if (p is null) return PrunerSpec.None;
+        var names = JsonEnum.Names(typeof(PrunerKind));
+        if (p.Type is null || !names.Contains(p.Type)) throw new GptLabException($"sweep spec: pruner.type must be one of {string.Join(", ", names)}; got {p.Type ?? "nothing"}");
+        var kind = Enum.GetValues<PrunerKind>().First(k => JsonEnum.Name(k) == p.Type);
+        var spec = new PrunerSpec(kind, p.NStartupTrials ?? 5, p.NWarmupSteps ?? 0, p.MinIters ?? 100, p.ReductionFactor ?? 3);
+        if (spec.NStartupTrials < 0 || spec.NWarmupSteps < 0 || spec.MinIters < 1 || !(spec.ReductionFactor > 1))
+            throw new GptLabException("sweep spec: pruner needs n_startup_trials ≥ 0, n_warmup_steps ≥ 0, min_iters ≥ 1 and reduction_factor > 1");
+        return spec;
+    }
+
+    /// <summary>The search space: each parameter's distribution (a list is a choice).</summary>
+    internal IReadOnlyDictionary<string, SearchDistribution> Space => space ??= Parameters.ToDictionary(kv => kv.Key, kv => SearchDistribution.Of(kv.Key, kv.Value));
+    private IReadOnlyDictionary<string, SearchDistribution>? space;
+
+    /// <summary>TPE: the next configuration to try, given every trial so far (finished ones teach the estimator). The
+    /// same trials give the same answer on any machine (the seed and the number of trials pick the random stream); a
+    /// configuration the constraints rule out, or one already tried, is drawn again.</summary>
+    public TrialParams Next(IReadOnlyList<Trial> trials)
+    {
+        var rng = new Random(unchecked(Seed * 1_000_003 + trials.Count));
+        var observations = trials.Where(t => t.Phase == 0 && (t.Status is "done" or "pruned"))
+            .Select(t => new TpeSampler.Observation(t.Params.Values, t.Status == "done" && t.Metric is double m ? (Minimize ? m : -m) : double.PositiveInfinity, t.Status == "pruned")).ToList();
+        var baseVars = NumericVars(JsonSerializer.SerializeToNode(BaseConfig(), Json.Options)!.AsObject());
+        Dictionary<string, JsonNode?>? fallback = null;
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            var d = TpeSampler.Suggest(Space, observations, NStartupTrials, NEiCandidates, rng);
+            if (Accept(d, baseVars) is not { } ok) continue;
+            fallback ??= ok;
+            if (!trials.Any(t => Same(new Dictionary<string, JsonNode?>(t.Params.Values), ok))) return new TrialParams(ok);
+        }
+        return new TrialParams(fallback ?? throw new GptLabException("sweep spec: the constraints rule out every configuration TPE drew"));
+    }
+
     private SweepSpec With(HalvingSchedule schedule) => new()
     {
         Preset = Preset, Data = Data, Method = Method, Metric = Metric, Direction = Direction, Fixed = Fixed, Parameters = Parameters,
         Constraints = Constraints, MaxTrials = MaxTrials, Seed = Seed, Workers = Workers, Schedule = schedule, HeartbeatTimeout = HeartbeatTimeout,
+        NStartupTrials = NStartupTrials, NEiCandidates = NEiCandidates, Pruner = Pruner,
         MaxAttempts = MaxAttempts, Source = Source,
     };
 
@@ -176,7 +220,7 @@ public sealed class SweepSpec
             int n = MaxTrials ?? 20;
             for (int attempt = 0; raw.Count < n && attempt < n * 50; attempt++)
             {
-                var d = Parameters.ToDictionary(kv => kv.Key, kv => kv.Value is JsonArray a ? a[rng.Next(a.Count)]?.DeepClone() : Distribution.Parse(kv.Key, (JsonObject)kv.Value).Sample(rng));
+                var d = Parameters.ToDictionary(kv => kv.Key, kv => kv.Value is JsonArray a ? a[rng.Next(a.Count)]?.DeepClone() : SearchDistribution.Parse(kv.Key, (JsonObject)kv.Value).Sample(rng));
                 if (Accept(d, baseVars) is { } ok && !raw.Any(r => Same(r, ok))) raw.Add(ok);
             }
             return raw.Select(r => new TrialParams(r)).ToList();
@@ -224,31 +268,6 @@ public sealed class SweepSpec
     }
 
     private static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : o[key]?.ToJsonString();
-
-    /// <summary>A sampling distribution: {"uniform": [a, b]}, {"log_uniform": [a, b]}, {"int": [a, b]}, {"choice": [...]}.</summary>
-    private sealed record Distribution(string Kind, double Low, double High, JsonArray? Choices)
-    {
-        public static Distribution Parse(string name, JsonObject d)
-        {
-            if (d.Count != 1) throw new GptLabException($"sweep spec: parameter '{name}' needs one of uniform, log_uniform, int, choice");
-            var (kind, node) = d.First();
-            if (kind == "choice")
-                return node is JsonArray { Count: > 0 } c ? new Distribution(kind, 0, 0, c) : throw new GptLabException($"sweep spec: '{name}': choice needs a non-empty list");
-            if (kind is not ("uniform" or "log_uniform" or "int")) throw new GptLabException($"sweep spec: '{name}': unknown distribution '{kind}' (uniform, log_uniform, int, choice)");
-            if (node is not JsonArray { Count: 2 } r) throw new GptLabException($"sweep spec: '{name}': {kind} needs [low, high]");
-            double lo = r[0]!.GetValue<double>(), hi = r[1]!.GetValue<double>();
-            if (!(hi >= lo) || (kind == "log_uniform" && lo <= 0)) throw new GptLabException($"sweep spec: '{name}': {kind} needs 0 < low ≤ high (log) or low ≤ high");
-            return new Distribution(kind, lo, hi, null);
-        }
-
-        public JsonNode? Sample(Random rng) => Kind switch
-        {
-            "choice" => Choices![rng.Next(Choices.Count)]?.DeepClone(),
-            "int" => JsonValue.Create((long)Math.Floor(Low + rng.NextDouble() * (High - Low + 1))),
-            "log_uniform" => JsonValue.Create(Math.Exp(Math.Log(Low) + rng.NextDouble() * (Math.Log(High) - Math.Log(Low)))),
-            _ => JsonValue.Create(Low + rng.NextDouble() * (High - Low)),
-        };
-    }
 
     public static string Format(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -22,6 +22,19 @@ internal sealed record SweepSpecDocument
     public int? MaxIters { get; init; }
     public double HeartbeatTimeout { get; init; } = 60;
     public int MaxAttempts { get; init; } = 3;
+    public int? NStartupTrials { get; init; }
+    public int? NEiCandidates { get; init; }
+    public PrunerDocument? Pruner { get; init; }
+
+    /// <summary>The <c>pruner</c> object.</summary>
+    internal sealed record PrunerDocument
+    {
+        public string? Type { get; init; }
+        public int? NStartupTrials { get; init; }
+        public int? NWarmupSteps { get; init; }
+        public int? MinIters { get; init; }
+        public double? ReductionFactor { get; init; }
+    }
 
     /// <summary>One entry of <c>phases</c>.</summary>
     internal sealed record PhaseDocument

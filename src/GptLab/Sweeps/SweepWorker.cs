@@ -49,8 +49,16 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
         log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase} ({trial.Iters} iters): {trial.Params}");
         var run = new RunDirectory(TrialDir(at.Artifacts, trial.ConfigId));
         using var lease = new TrialLease(study, trial, spec.HeartbeatTimeout);
-        using var halt = CancellationTokenSource.CreateLinkedTokenSource(stop, lease.Lost);   // the user, or a lost lease
+        using var prune = new CancellationTokenSource();
+        using var halt = CancellationTokenSource.CreateLinkedTokenSource(stop, lease.Lost, prune.Token);   // the user, a lost lease, or the pruner
         TrainingSession? session = null;   // read after it ends: the step a lost lease stopped it at
+        var reporter = new EvalReporter(study, trial, spec.Pruner, prune);
+        void Pruned()
+        {
+            if (!study.Prune(trial, reporter.PrunedValue, reporter.PrunedReason!))
+                throw new LeaseLostException($"trial {trial.ConfigId} was taken over before it could be marked pruned");
+            log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase}: {reporter.PrunedReason}");
+        }
         try
         {
             var config = spec.TrialConfig(trial.Params, trial.Phase) with { Threads = threads };
@@ -59,8 +67,13 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
             TrainResult result;
             var options = new SessionOptions { Dataset = data, Log = log is null ? null : m => log($"[{workerId}] {m}"), Fence = lease };
             using (session = TrainingSession.StartOrContinue(config, run.Path, options, halt.Token))
-                result = session.Train([rec, new EvalReporter(study, trial)], halt.Token);
+                result = session.Train([rec, reporter], halt.Token);
             lease.Check();   // a stop caused by a lost lease is not the user's: say so below, release nothing
+            if (result.Outcome == TrainOutcome.Stopped && reporter.PrunedReason is not null)
+            {
+                Pruned();   // its folder and checkpoint stay, as after any stop
+                return;
+            }
             if (result.Outcome == TrainOutcome.Stopped)
             {
                 study.Release(trial);   // stopped by the user: another session continues it
@@ -85,6 +98,10 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
             int step = session?.Step ?? 0;
             log?.Invoke($"[{workerId}] lost trial {trial.ConfigId} to another worker (no heartbeat for {spec.HeartbeatTimeout:0.#} s): stopped{(step > 0 ? $" after step {step:N0}" : "")}, wrote nothing more into {run.Path}");
         }
+        catch (OperationCanceledException) when (reporter.PrunedReason is not null && !lease.IsLost && !stop.IsCancellationRequested)
+        {
+            Pruned();
+        }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             study.Release(trial);   // stopped while waiting for the trial's folder
@@ -96,12 +113,24 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
         }
     }
 
-    /// <summary>Sends each evaluation to the study as it happens (what `sweep report` and the dashboard draw).</summary>
-    private sealed class EvalReporter(IStudyStorage study, Trial held) : ITrainingObserver
+    /// <summary>Sends each evaluation to the study as it happens (what `sweep report`, the dashboard and the pruner
+    /// read), then asks the pruner; a trial judged hopeless is stopped through <paramref name="prune"/>.</summary>
+    private sealed class EvalReporter(IStudyStorage study, Trial held, PrunerSpec pruner, CancellationTokenSource prune) : ITrainingObserver
     {
+        public string? PrunedReason { get; private set; }
+        public double PrunedValue { get; private set; } = double.NaN;
+
         public void OnEval(MetricRecord eval)
         {
-            if (eval.ValNll is double nll) study.ReportEval(held, eval.Step, nll, eval.ValLoss);
+            if (eval.ValNll is not double nll) return;
+            study.ReportEval(held, eval.Step, nll, eval.ValLoss);
+            if (pruner.Kind == PrunerKind.None || PrunedReason is not null) return;
+            if (Pruner.Judge(pruner, held.ConfigId, held.Phase, eval.Step, study.Evals(), study.Trials()) is string reason)
+            {
+                PrunedReason = reason;
+                PrunedValue = nll;
+                prune.Cancel();
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ public sealed record Trial
     public TrialParams Params { get; init; } = new(new Dictionary<string, JsonNode?>());
     public int Phase { get; init; }
     public int Iters { get; init; }
-    public string Status { get; init; } = "queued";    // queued | running | done | failed
+    public string Status { get; init; } = "queued";    // queued | running | done | pruned | failed
     public string? Worker { get; init; }
     public int Attempts { get; init; }
     public long Lease { get; init; }                   // the claim's epoch: +1 on every claim, checked on every write of its holder

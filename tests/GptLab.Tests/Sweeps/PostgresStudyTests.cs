@@ -189,4 +189,25 @@ public class PostgresStudyTests(PostgresServer pg) : IClassFixture<PostgresServe
         using var cmd = new Npgsql.NpgsqlCommand("SELECT (SELECT COUNT(*) FROM gptlab_studies) + (SELECT COUNT(*) FROM gptlab_trials)", c);
         Assert.Equal(0L, Convert.ToInt64(cmd.ExecuteScalar()));
     }
+    [Fact]
+    public void A_tpe_study_in_postgresql_has_two_workers_sample_and_train_each_trial_once()
+    {
+        using var dir = new TempDir();
+        string url = pg.NewDatabase(), data = Tiny.CharDataset(dir, 8000);
+        File.WriteAllText(dir["spec.json"], $$"""
+            { "data": "{{data}}", "method": "tpe", "max_trials": 8, "n_startup_trials": 3, "pruner": { "type": "asha", "min_iters": 2, "reduction_factor": 2 },
+              "fixed": { {{TinyFixed}}, "max_iters": 4 },
+              "parameters": { "learning_rate": { "log_uniform": [1e-5, 3e-2] }, "dropout": { "uniform": [0, 0.2] } } }
+            """);
+        var r = GptLabProcess.Run(dir.Path, ["sweep", "spec.json", "--storage", url, "--study", "t", "--artifacts", "t", "--workers", "2", "--threads", "1"]);
+        Assert.True(r.Exit == 0, r.Err + r.Out);
+        using var study = Study.Open(new StudyLocation(dir["t"], url, "t"));
+        var trials = study.Trials();
+        Assert.Equal(8, trials.Count);
+        Assert.Equal(Enumerable.Range(0, 8), trials.Select(t => t.ConfigId).Order());
+        Assert.All(trials, t => { Assert.Contains(t.Status, new[] { "done", "pruned" }); Assert.Equal(1, t.Attempts); });
+        Assert.Equal(2, trials.Select(t => t.Worker).Distinct().Count());
+        // every pruned trial stopped at an ASHA rung (2 or 4) with the reason recorded
+        Assert.All(trials.Where(t => t.Status == "pruned"), t => Assert.Contains("pruned at rung", t.Error));
+    }
 }

@@ -208,4 +208,81 @@ public class SweepCliTests
         Assert.Contains("empty list", r.Err);
         Assert.False(Directory.Exists(dir["sw"]));
     }
+    [Fact]
+    public void A_tpe_sweep_samples_its_trials_one_by_one_on_two_workers_up_to_max_trials()
+    {
+        using var dir = new TempDir();
+        string data = Tiny.CharDataset(dir, 8000);
+        File.WriteAllText(dir["spec.json"], $$"""
+            { "data": "{{data}}", "method": "tpe", "max_trials": 6, "n_startup_trials": 3, "seed": 4,
+              "fixed": { "n_embd": 16, "n_head": 2, "block_size": 16, "batch_size": 4, "eval_iters": 2, "eval_interval": 3,
+                         "warmup_iters": 1, "sample_tokens": 0, "peak_flops": 1e11 },
+              "parameters": { "learning_rate": { "log_uniform": [1e-4, 3e-2] }, "n_layer": { "int": [1, 2] }, "dropout": [0.0, 0.1] },
+              "max_iters": 6 }
+            """);
+        using (var created = Study.Create(dir["sw"], SweepSpec.Load(dir["spec.json"])))
+            Assert.Empty(created.Trials());   // nothing is queued up front: each trial is sampled when a worker asks
+        Directory.Delete(dir["sw"], true);
+        var r = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", "sw", "--workers", "2");
+        Assert.True(r.Exit == 0, r.Err + r.Out);
+        using var study = Study.Open(dir["sw"]);
+        var trials = study.Trials();
+        Assert.Equal(6, trials.Count);
+        Assert.Equal([0, 1, 2, 3, 4, 5], trials.Select(t => t.ConfigId).Order());
+        Assert.All(trials, t =>
+        {
+            Assert.Equal("done", t.Status);
+            Assert.InRange(t.Params.Values["learning_rate"]!.GetValue<double>(), 1e-4, 3e-2);
+            Assert.InRange(t.Params.Values["n_layer"]!.GetValue<long>(), 1, 2);
+        });
+        Assert.Equal(6, trials.Select(t => t.Params.ToJson()).Distinct().Count());
+        var status = GptLabProcess.Run(dir.Path, "sweep", "status", "sw");
+        Assert.Contains("6 done, 0 running, 0 queued, 0 to sample", status.Out);
+    }
+
+    [Fact]
+    public void A_median_pruner_stops_a_hopeless_trial_which_keeps_its_run_and_shows_as_pruned()
+    {
+        using var dir = new TempDir();
+        string data = Tiny.CharDataset(dir, 8000);
+        // trial 0 learns (lr 3e-2); trial 1 barely moves (lr 1e-6): at its first evaluation after step 0 it is worse
+        // than trial 0 was there, and the median pruner (one start-up trial) stops it
+        File.WriteAllText(dir["spec.json"], $$"""
+            { "data": "{{data}}", "method": "grid", "pruner": { "type": "median", "n_startup_trials": 1 },
+              "fixed": { "n_layer": 1, "n_embd": 16, "n_head": 2, "block_size": 16, "batch_size": 8, "eval_iters": 4, "eval_interval": 3,
+                         "warmup_iters": 1, "sample_tokens": 0, "peak_flops": 1e11 },
+              "parameters": { "learning_rate": [3e-2, 1e-6] }, "max_iters": 12 }
+            """);
+        var r = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", "sw", "--workers", "1");
+        Assert.True(r.Exit == 0, r.Err + r.Out);
+        using (var study = Study.Open(dir["sw"]))
+        {
+            var trials = study.Trials();
+            Assert.Equal("done", trials[0].Status);
+            Assert.Equal("pruned", trials[1].Status);
+            Assert.Contains("pruned at step 3", trials[1].Error);
+            Assert.True(trials[1].ValNll > 0);
+            Assert.Contains(study.Evals(), e => e.ConfigId == 1 && e.Step == 3);
+            Assert.DoesNotContain(study.Evals(), e => e.ConfigId == 1 && e.Step > 3);
+        }
+        Assert.True(File.Exists(dir["sw/trials/0001/checkpoints/last/manifest.json"]));
+        Assert.Contains("pruned at step 3", r.Out);
+        var status = GptLabProcess.Run(dir.Path, "sweep", "status", "sw");
+        Assert.Contains("1 done, 1 pruned, 0 running", status.Out);
+        var rep = GptLabProcess.Run(dir.Path, "sweep", "report", "sw");
+        Assert.True(rep.Exit == 0, rep.Err);
+        Assert.Contains("| pruned |", File.ReadAllText(dir["sw/report/trials.md"]));
+    }
+
+    [Fact]
+    public void An_unknown_pruner_is_refused_with_the_allowed_ones()
+    {
+        using var dir = new TempDir();
+        string data = Tiny.CharDataset(dir, 8000);
+        File.WriteAllText(dir["spec.json"], $$"""{ "data": "{{data}}", "method": "tpe", "max_trials": 3, "pruner": { "type": "hyperband" }, "parameters": { "learning_rate": [1e-3] } }""");
+        var r = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", "sw");
+        Assert.NotEqual(0, r.Exit);
+        Assert.Contains("pruner.type must be one of none, median, asha; got hyperband", r.Err);
+        Assert.False(Directory.Exists(dir["sw"]));
+    }
 }

@@ -91,7 +91,7 @@ export async function runsPage() {
   makeColumns(); makeTable();
 
   // sweeps, each with its trials listed under it on demand (a trial is an ordinary run folder: each links to its page)
-  const trialsRow = (s, trials) => el("tr", { class: "sweep-trials", "data-sweep": s.name }, el("td", { colspan: 11 },
+  const trialsRow = (s, trials) => el("tr", { class: "sweep-trials", "data-sweep": s.name }, el("td", { colspan: 12 },
     trials.length ? el("div", { class: "trial-list" }, trials.map(t => el("span", { class: "trial-item" },
       t.run ? el("a", { href: `#/run/${encodeURIComponent(t.run)}`, class: "trial-run" }, `#${t.config_id}`) : `#${t.config_id}`,
       " ", status(t.status), t.metric != null ? ` ${num(t.metric)}` : "")))
@@ -100,7 +100,7 @@ export async function runsPage() {
     { key: "name", label: "sweep", render: s => el("a", { href: `#/sweep/${encodeURIComponent(s.name)}` }, s.name) },
     { key: "method", label: "method" }, { key: "metric", label: "metric" },
     { key: "configurations", label: "configurations", num: true },
-    { key: "done", label: "done", num: true }, { key: "running", label: "running", num: true }, { key: "queued", label: "queued", num: true }, { key: "failed", label: "failed", num: true },
+    { key: "done", label: "done", num: true }, { key: "pruned", label: "pruned", num: true }, { key: "running", label: "running", num: true }, { key: "queued", label: "queued", num: true }, { key: "failed", label: "failed", num: true },
     { key: "phase", label: "phase", render: s => `${s.phase} of ${s.phases}` },
     { key: "best", label: "best", num: true, render: s => num(s.best) },
     { key: "trials", label: "trials", render: s => el("button", { class: "link toggle-trials", onclick: async () => {

@@ -169,10 +169,10 @@ export async function sweepPage(name) {
     for (const e of data.evals) { let l = evalsByConfig.get(e.config_id); if (!l) evalsByConfig.set(e.config_id, l = []); l.push(e); }
     const s = data.status;
     summary.replaceChildren(`${data.method} over ${data.parameters.join(", ")} · metric ${data.metric} (${data.minimize ? "minimize" : "maximize"}) · `,
-      `${s.done} done, ${s.running} running, ${s.queued} queued, ${s.failed} failed in phase ${s.phase} of ${s.phases}`,
+      `${s.done} done, ${s.pruned ? `${s.pruned} pruned, ` : ""}${s.running} running, ${s.queued} queued, ${s.to_sample ? `${s.to_sample} to sample, ` : ""}${s.failed} failed in phase ${s.phase} of ${s.phases}`,
       s.best != null ? ` · best ${num(s.best)} (config ${s.best_config})` : "", s.finished ? " · finished" : "");
     phases.replaceChildren(sortableTable([{ key: "phase", label: "phase" }, { key: "max_iters", label: "iterations", num: true, render: p => int(p.max_iters) },
-      { key: "trials", label: "trials", num: true }, { key: "done", label: "done", num: true }, { key: "running", label: "running", num: true }, { key: "failed", label: "failed", num: true }], data.phases));
+      { key: "trials", label: "trials", num: true }, { key: "done", label: "done", num: true }, { key: "pruned", label: "pruned", num: true }, { key: "running", label: "running", num: true }, { key: "failed", label: "failed", num: true }], data.phases));
     const ps = peers();
     const running = ps.filter(t => t.running).length;
     scatterNote.textContent = running ? `${ps.length} phase-1 configurations; hollow orange: ${running} still running, at their latest evaluation` : `${ps.length} phase-1 configurations`;
