@@ -20,10 +20,20 @@ public static class SweepReport
 
     public static Result Write(string dir, string? outDir = null) => Write(new StudyLocation(dir), outDir);
 
+    /// <summary>The trials two objectives are weighed over, like with like: those of the latest phase in which at
+    /// least two finished (grid, random and TPE: the only phase).</summary>
+    public static List<Trial> ParetoScope(IReadOnlyList<Trial> trials)
+    {
+        var byPhase = trials.Where(t => t.Status == "done").GroupBy(t => t.Phase).Where(g => g.Count() >= 2).OrderByDescending(g => g.Key).FirstOrDefault();
+        return byPhase is null ? [] : [.. byPhase];
+    }
+
     /// <summary>Everything comes from the study (trials, metrics, intermediate values), so the report works from
     /// any machine that reaches the storage; curves of studies made before evaluations were stored come from the
     /// trials' run folders.</summary>
-    public static Result Write(StudyLocation at, string? outDir = null)
+    /// <param name="fastestWithin">best.json is the fastest trial within this much of the best metric (on the Pareto
+    /// front of metric and training time), instead of the best.</param>
+    public static Result Write(StudyLocation at, string? outDir = null, double? fastestWithin = null)
     {
         using var study = Study.Open(at);
         var spec = study.Spec;
@@ -57,11 +67,12 @@ public static class SweepReport
         AtomicFile.WriteAllText(Path.Combine(reportDir, "trials.csv"), csv);
 
         string bestPreset = Path.Combine(reportDir, "best.json");
-        if (BestPreset(at.ToString(), spec, trials) is { } preset)
+        var pick = fastestWithin is double delta ? ParetoFront.FastestWithin(ParetoScope(trials), delta, min) : null;
+        if (BestPreset(at.ToString(), spec, trials, pick) is { } preset)
         {
-            var best = done[0];
+            var best = pick ?? done[0];
             AtomicFile.WriteAllText(bestPreset, preset.ToJsonString(Json.Options));
-            md.Append(string.Create(inv, $"\nBest: config {best.ConfigId} ({best.Params}), {spec.MetricName} {best.Metric:0.0000} — ready preset: `best.json` (`gptlab train --config {bestPreset}`).\n"));
+            md.Append(string.Create(inv, $"\n{(pick is null ? "Best" : $"Fastest within {fastestWithin} of the best")}: config {best.ConfigId} ({best.Params}), {spec.MetricName} {best.Metric:0.0000}, {best.WallS:0.0} s — ready preset: `best.json` (`gptlab train --config {bestPreset}`).\n"));
         }
 
         var charts = new List<string>();
@@ -112,6 +123,34 @@ public static class SweepReport
                     md.Append("\n![importance](importance.png)\n");
                 }
             }
+            // two objectives: the metric against training time, the Pareto front highlighted (like with like)
+            var scopeTrials = ParetoScope(trials);
+            if (spec.TimeObjective && scopeTrials.Count >= 2)
+            {
+                var front = ParetoFront.Of(scopeTrials, min);
+                string where = $"phase {scopeTrials[0].Phase + 1}: {scopeTrials.Count} trials at {scopeTrials[0].Iters:N0} iterations";
+                SweepCharts.Pareto(Path.Combine(reportDir, "pareto.png"), spec.MetricName, [.. scopeTrials.Select(t => t.WallS ?? 0)], [.. scopeTrials.Select(t => t.Metric!.Value)],
+                    [.. scopeTrials.Select(t => front.Contains(t))], where);
+                charts.Add("pareto.png");
+                md.Append($"\n## Pareto front: {spec.MetricName} and training time ({where})\n\nNo other trial is both faster and better than these. `gptlab sweep report DIR --fastest-within 0.02` makes best.json the fastest of them within 0.02 of the best.\n\n| config | {spec.MetricName} | training time | {string.Join(" | ", names)} |\n|---:|---:|---:|{string.Concat(names.Select(_ => "---|"))}\n");
+                foreach (var t in front)
+                    md.Append(string.Create(inv, $"| {t.ConfigId} | {t.Metric:0.0000} | {t.WallS:0.0} s | {string.Join(" | ", names.Select(n => Val(t, n)))} |\n"));
+            }
+            // the text written at each loss level, across every trial (the seed study's table)
+            var levels = LossLevels.Pick(final.SelectMany(t =>
+            {
+                var run = new RunDirectory(SweepWorker.TrialDir(at.Artifacts, t.ConfigId));
+                IReadOnlyList<SampleRecord> samples;
+                try { samples = run.ReadSamples(); }
+                catch (Exception e) when (e is IOException or GptLabException) { samples = []; }
+                return samples.Select(s => ($"{t.ConfigId}", s));
+            }));
+            if (levels.Count > 0)
+            {
+                md.Append("\n## Generated text at each loss level\n\n| val NLL | config | step | sample |\n|---:|---:|---:|---|\n");
+                foreach (var (config, sample) in levels)
+                    md.Append(string.Create(inv, $"| {sample.ValLoss:0.000} | {config} | {sample.Step:N0} | {RunReport.MarkdownCell(sample.Text)} |\n"));
+            }
             md.Append("\n## Charts\n\n");
             foreach (var c in charts.Where(c => c != "importance.png")) md.Append($"![{c}]({c})\n\n");
         }
@@ -156,11 +195,11 @@ public static class SweepReport
     /// and the dashboard serves it.</summary>
     /// <summary>The best finished configuration as a ready preset (`gptlab train --config best.json`): its full config
     /// at the last phase's iterations, a comment naming the trial and its metric; null while no trial is done.</summary>
-    public static JsonObject? BestPreset(string sweep, SweepSpec spec, IReadOnlyList<Trial> trials)
+    public static JsonObject? BestPreset(string sweep, SweepSpec spec, IReadOnlyList<Trial> trials, Trial? pick = null)
     {
         var (_, done, _) = Ranked(spec, trials);
         if (done.Count == 0) return null;
-        var best = done[0];
+        var best = pick ?? done[0];
         var node = JsonSerializer.SerializeToNode(spec.TrialConfig(best.Params, spec.Phases.Count - 1), Json.Options)!.AsObject();
         var preset = new JsonObject { ["_comment"] = string.Create(CultureInfo.InvariantCulture, $"best of sweep {sweep}: config {best.ConfigId}, {spec.MetricName} {best.Metric:0.0000}") };
         foreach (var (k, v) in node) preset[k] = v?.DeepClone();

@@ -154,7 +154,7 @@ public static class RunReport
 
     private static string Fmt(double? v, string format) => v is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
 
-    private static string MarkdownCell(string text)
+    internal static string MarkdownCell(string text)
     {
         string t = text.Length > 300 ? text[..300] + "…" : text;
         return "<code>" + WebUtility.HtmlEncode(t).Replace("|", "&#124;").Replace("\r", "").Replace("\n", "↵ ") + "</code>";

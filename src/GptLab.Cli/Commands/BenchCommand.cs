@@ -26,7 +26,7 @@ internal static class BenchCommand
         var rssAt = new Option<string?>("--rss-at") { Description = "record resident memory after these iterations (comma-separated, counting warm-up)" };
         var cmd = new Command("bench", "Time training steps (tokens/s, ms/iter split, MFU, peak RSS); `bench prepare` and `bench bpe` time the data path.")
         {
-            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, window, rssAt, PrepareBenchCommand(), BpeBenchCommand(), LossBenchCommand(), ClaimBenchCommand(), LeaseBenchCommand(), SpeedrunBenchCommand(),
+            preset, dtype, iters, warmup, threads, vocab, sets, json, generate, window, rssAt, PrepareBenchCommand(), BpeBenchCommand(), LossBenchCommand(), ClaimBenchCommand(), LeaseBenchCommand(), SamplersBenchCommand(), SpeedrunBenchCommand(),
         };
         cmd.SetAction(p =>
         {
@@ -299,6 +299,42 @@ internal static class BenchCommand
                 Console.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(r, Json.Line)
                     : $"paused worker, heartbeat_timeout {r.HeartbeatTimeoutS:0.#} s, {r.Rounds} rounds: stopped {r.StopMsMedian:0.0} ms after waking (median; max {r.StopMsMax:0.0}); files written after waking: {r.FilesWrittenAfterWake}\n" +
                       $"fencing: {r.CheckNs:0.0} ns per check; {r.MsPerStepFenced:0.000} ms/step with a lease vs {r.MsPerStepUnfenced:0.000} without (× {r.FenceCostRatio:0.000})");
+            }
+            finally { Directory.Delete(tmp, true); }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command SamplersBenchCommand()
+    {
+        var data = new Option<string>("--data") { Description = "prepared dataset", DefaultValueFactory = _ => "data/shakespeare-char" };
+        var trials = (new Option<int>("--trials") { Description = "trials per arm and seed", DefaultValueFactory = _ => 100 }).AtLeast(2);
+        var iters = (new Option<int>("--iters") { Description = "iterations per trial", DefaultValueFactory = _ => 300 }).AtLeast(9);
+        var seeds = new Option<string>("--seeds") { Description = "comma-separated seeds", DefaultValueFactory = _ => "1,2,3" };
+        var budgets = new Option<string>("--budgets") { Description = "trial counts to report the best after", DefaultValueFactory = _ => "20,50,100" };
+        var threads = (new Option<int>("--threads") { Description = "threads for each trial", DefaultValueFactory = _ => Environment.ProcessorCount }).AtLeast(1);
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var cmd = new Command("samplers", "Random search vs TPE vs TPE + ASHA pruning on one search space: best val NLL after a budget of trials, and CPU-minutes.") { data, trials, iters, seeds, budgets, threads, json };
+        cmd.SetAction(p =>
+        {
+            var budgetList = Ints(p.GetValue(budgets)!).ToList();
+            if (budgetList.Count == 0 || budgetList.Any(b => b < 1)) throw new GptLabException("--budgets: trial counts ≥ 1, comma-separated");
+            var seedList = Ints(p.GetValue(seeds)!).ToList();
+            using (Data.DatasetLocator.Open(p.GetValue(data)!, s => AnsiConsole.MarkupLineInterpolated($"[grey]{s}[/]"))) { }   // prepared once, up front
+            string tmp = Directory.CreateTempSubdirectory("gptlab-samplers-").FullName;
+            try
+            {
+                var runs = Sweeps.SamplerBenchmark.Run(tmp, Path.GetFullPath(p.GetValue(data)!), p.GetValue(trials), p.GetValue(iters), seedList, budgetList, p.GetValue(threads),
+                    p.GetValue(json) ? null : s => AnsiConsole.MarkupLineInterpolated($"[grey]{s}[/]"));
+                if (p.GetValue(json)) { Console.WriteLine(JsonSerializer.Serialize(runs, Json.Line)); return 0; }
+                var table = new Table().Border(TableBorder.Rounded).AddColumns(["arm", .. budgetList.Select(b => $"best after {b} (median)"), "CPU-minutes (median)", "pruned"]);
+                foreach (var arm in Sweeps.SamplerBenchmark.Arms)
+                {
+                    var rs = runs.Where(r => r.Arm == arm).ToList();
+                    table.AddRow([arm, .. budgetList.Select((_, i) => $"{Runs.Measure.Median(rs.Select(r => r.BestAfter[i]).ToList()):0.0000}"), $"{Runs.Measure.Median(rs.Select(r => r.CpuMinutes).ToList()):0.0}", $"{rs.Sum(r => r.Pruned)}"]);
+                }
+                AnsiConsole.Write(table);
             }
             finally { Directory.Delete(tmp, true); }
             return 0;

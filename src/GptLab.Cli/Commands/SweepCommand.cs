@@ -70,11 +70,13 @@ internal static partial class SweepCommand
 
         var reportOut = new Option<string?>("--out") { Description = "where to write (default <dir>/report)" };
         var reportForce = new Option<bool>("--force") { Description = "write into a --out folder that is not empty and holds no earlier report" };
-        var report = new Command("report", "Write the trials table (CSV, Markdown), the best config as a preset, and the charts.") { dirArg, reportOut, reportForce, storage, study, artifacts };
+        var fastestWithin = new Option<double?>("--fastest-within") { Description = "best.json: the fastest trial whose metric is within this of the best (a Pareto trade-off), not the best" };
+        var report = new Command("report", "Write the trials table (CSV, Markdown), the best config as a preset, and the charts.") { dirArg, reportOut, reportForce, fastestWithin, storage, study, artifacts };
         report.SetAction(p =>
         {
             if (p.GetValue(reportOut) is string to) Runs.OutputPaths.RequireOwnFolder(to, p.GetValue(reportForce), "--out", "report.md", "report");
-            var r = SweepReport.Write(At(p), p.GetValue(reportOut));
+            if (p.GetValue(fastestWithin) is double fw && !(fw >= 0 && double.IsFinite(fw))) throw new GptLabException($"--fastest-within must be a number ≥ 0; got {fw}");
+            var r = SweepReport.Write(At(p), p.GetValue(reportOut), p.GetValue(fastestWithin));
             if (r.Importance.Count > 0)
             {
                 var t = new Table().Border(TableBorder.Rounded).AddColumns("hyperparameter", "importance (metric)", "importance (time)");

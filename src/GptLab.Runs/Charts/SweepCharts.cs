@@ -50,6 +50,25 @@ internal static class SweepCharts
         return plot;
     }
 
+    /// <summary>Two objectives: every trial a point (training time, metric), the Pareto front highlighted and joined.</summary>
+    public static void Pareto(string path, string metric, double[] seconds, double[] values, bool[] onFront, string scope = "")
+    {
+        var plot = ChartStyle.New($"{metric} against training time{(scope.Length > 0 ? $" ({scope})" : "")}", "training time (s)", metric);
+        var rest = plot.Add.ScatterPoints(seconds.Where((_, i) => !onFront[i]).ToArray(), values.Where((_, i) => !onFront[i]).ToArray());
+        rest.MarkerSize = 7;
+        rest.Color = Colors.SteelBlue.WithAlpha(0.45);
+        rest.LegendText = "trial";
+        var idx = Enumerable.Range(0, seconds.Length).Where(i => onFront[i]).OrderBy(i => seconds[i]).ToArray();
+        var front = plot.Add.Scatter(idx.Select(i => seconds[i]).ToArray(), idx.Select(i => values[i]).ToArray());
+        front.MarkerSize = 10;
+        front.LineWidth = 2;
+        front.Color = Colors.OrangeRed;
+        front.ConnectStyle = ConnectStyle.StepHorizontal;
+        front.LegendText = "Pareto front (no trial both faster and better)";
+        ChartStyle.LegendOutside(plot);
+        ChartStyle.Save(plot, path);
+    }
+
     /// <summary>Parallel coordinates: one axis per hyperparameter plus the metric, each scaled to [0, 1]; one line
     /// per trial, coloured by the metric (bright = best).</summary>
     public static void ParallelCoordinates(string path, IReadOnlyList<string> axes, IReadOnlyList<double[]> rows, IReadOnlyList<string[]> axisLabels, bool lowerIsBetter, string scope = "") =>

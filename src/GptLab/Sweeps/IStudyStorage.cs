@@ -33,7 +33,7 @@ public interface IStudyStorage : IDisposable
 
     /// <summary>Stops a trial the pruner judged hopeless: status "pruned", its last intermediate value and the reason
     /// kept (its run folder and checkpoint stay); ignored (false) unless the lease is still held.</summary>
-    bool Prune(Trial held, double valNll, string reason);
+    bool Prune(Trial held, double valNll, double wallS, string reason);
 
     /// <summary>Puts a held trial back in the queue without counting an attempt (the worker was stopped).</summary>
     void Release(Trial held);

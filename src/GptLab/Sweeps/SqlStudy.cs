@@ -119,9 +119,9 @@ internal abstract class SqlStudy : IStudyStorage
         Exec($"UPDATE {TrialsTable} SET status = 'done', metric = @m, val_nll = @v, wall_s = @ws, tokens_per_s = @t, finished = @f, error = NULL WHERE {Held}",
             HeldArgs(held, ("@m", metric), ("@v", valNll), ("@ws", wallS), ("@t", tokensPerS), ("@f", Now()))) == 1);
 
-    public bool Prune(Trial held, double valNll, string reason) => Run(() =>
-        Exec($"UPDATE {TrialsTable} SET status = 'pruned', metric = NULL, val_nll = @v, error = @e, finished = @f WHERE {Held}",
-            HeldArgs(held, ("@v", valNll), ("@e", reason), ("@f", Now()))) == 1);
+    public bool Prune(Trial held, double valNll, double wallS, string reason) => Run(() =>
+        Exec($"UPDATE {TrialsTable} SET status = 'pruned', metric = NULL, val_nll = @v, wall_s = @ws, error = @e, finished = @f WHERE {Held}",
+            HeldArgs(held, ("@v", valNll), ("@ws", wallS), ("@e", reason), ("@f", Now()))) == 1);
 
     public void Fail(Trial held, string error) =>
         Run(() => Exec($"UPDATE {TrialsTable} SET status = 'failed', error = @e, finished = @f WHERE {Held}", HeldArgs(held, ("@e", error), ("@f", Now()))));

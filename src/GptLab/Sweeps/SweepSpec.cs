@@ -41,6 +41,10 @@ public sealed class SweepSpec
     public int NStartupTrials { get; private init; } = 10;
     public int NEiCandidates { get; private init; } = 24;
     public PrunerSpec Pruner { get; private init; } = PrunerSpec.None;
+
+    /// <summary>Training time is a second objective (<c>metrics: [val_nll, train_time]</c>): the report draws the
+    /// Pareto front. Samplers and pruners rank by the first.</summary>
+    public bool TimeObjective { get; private init; }
     public JsonObject Source { get; private init; } = [];
 
     public IReadOnlyList<SweepPhase> Phases => Schedule.Phases;
@@ -94,9 +98,10 @@ public sealed class SweepSpec
         if (d.Workers < 1) throw new GptLabException("sweep spec: workers must be ≥ 1");
         if (d.MaxAttempts < 1) throw new GptLabException("sweep spec: max_attempts must be ≥ 1");
         if (!(d.HeartbeatTimeout > 0)) throw new GptLabException("sweep spec: heartbeat_timeout must be > 0 seconds");
+        var (metric, timeObjective) = ObjectivesOf(d, o.ContainsKey("metric"));
         var spec = new SweepSpec
         {
-            Preset = d.Preset ?? ConfigResolver.DefaultPreset, Data = d.Data, Method = d.Method, Metric = d.Metric, Direction = d.Direction,
+            Preset = d.Preset ?? ConfigResolver.DefaultPreset, Data = d.Data, Method = d.Method, Metric = metric, Direction = d.Direction, TimeObjective = timeObjective,
             Fixed = fixedValues, Parameters = parameters, Constraints = d.Constraints ?? [], MaxTrials = d.MaxTrials, Seed = d.Seed,
             Workers = d.Workers, HeartbeatTimeout = d.HeartbeatTimeout, MaxAttempts = d.MaxAttempts, Source = (JsonObject)o.DeepClone(),
             NStartupTrials = d.NStartupTrials ?? 10, NEiCandidates = d.NEiCandidates ?? 24, Pruner = PrunerOf(d.Pruner),
@@ -105,6 +110,16 @@ public sealed class SweepSpec
         spec = spec.With(ScheduleOf(d, baseConfig.MaxIters));
         if (spec.Expand().Count == 0) throw new GptLabException("sweep spec: the constraints rule out every configuration");
         return spec;
+    }
+
+    private static (SweepMetric Metric, bool Time) ObjectivesOf(SweepSpecDocument d, bool metricGiven)
+    {
+        if (d.Metrics is null) return (d.Metric, false);
+        if (metricGiven) throw new GptLabException("sweep spec: give metric or metrics, not both");
+        var names = JsonEnum.Names(typeof(SweepMetric));
+        if (d.Metrics.Count is < 1 or > 2 || !names.Contains(d.Metrics[0]) || (d.Metrics.Count == 2 && d.Metrics[1] != "train_time"))
+            throw new GptLabException($"sweep spec: metrics is [METRIC] or [METRIC, train_time], METRIC one of {string.Join(", ", names)}; got [{string.Join(", ", d.Metrics)}]");
+        return (Enum.GetValues<SweepMetric>().First(m => JsonEnum.Name(m) == d.Metrics[0]), d.Metrics.Count == 2);
     }
 
     private static PrunerSpec PrunerOf(SweepSpecDocument.PrunerDocument? p)
@@ -147,7 +162,7 @@ public sealed class SweepSpec
     {
         Preset = Preset, Data = Data, Method = Method, Metric = Metric, Direction = Direction, Fixed = Fixed, Parameters = Parameters,
         Constraints = Constraints, MaxTrials = MaxTrials, Seed = Seed, Workers = Workers, Schedule = schedule, HeartbeatTimeout = HeartbeatTimeout,
-        NStartupTrials = NStartupTrials, NEiCandidates = NEiCandidates, Pruner = Pruner,
+        NStartupTrials = NStartupTrials, NEiCandidates = NEiCandidates, Pruner = Pruner, TimeObjective = TimeObjective,
         MaxAttempts = MaxAttempts, Source = Source,
     };
 

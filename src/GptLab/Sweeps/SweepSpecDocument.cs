@@ -9,6 +9,7 @@ internal sealed record SweepSpecDocument
     public string? Data { get; init; }
     public SweepMethod Method { get; init; } = SweepMethod.Grid;
     public SweepMetric Metric { get; init; } = SweepMetric.ValNll;
+    public List<string>? Metrics { get; init; }
     public SweepDirection Direction { get; init; } = SweepDirection.Minimize;
     public JsonObject? Fixed { get; init; }
     public JsonObject? Parameters { get; init; }

@@ -53,9 +53,10 @@ public sealed class SweepWorker(StudyLocation at, string workerId, int threads, 
         using var halt = CancellationTokenSource.CreateLinkedTokenSource(stop, lease.Lost, prune.Token);   // the user, a lost lease, or the pruner
         TrainingSession? session = null;   // read after it ends: the step a lost lease stopped it at
         var reporter = new EvalReporter(study, trial, spec.Pruner, prune);
+        var clock = System.Diagnostics.Stopwatch.StartNew();   // a pruned trial's time counts too (CPU spent)
         void Pruned()
         {
-            if (!study.Prune(trial, reporter.PrunedValue, reporter.PrunedReason!))
+            if (!study.Prune(trial, reporter.PrunedValue, clock.Elapsed.TotalSeconds, reporter.PrunedReason!))
                 throw new LeaseLostException($"trial {trial.ConfigId} was taken over before it could be marked pruned");
             log?.Invoke($"[{workerId}] trial {trial.ConfigId} phase {trial.Phase}: {reporter.PrunedReason}");
         }

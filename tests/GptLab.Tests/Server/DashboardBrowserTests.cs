@@ -249,8 +249,9 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         await Assertions.Expect(page.Locator("#sweep-summary")).ToContainTextAsync("4 done");
         await Assertions.Expect(page.Locator("#curves canvas")).ToHaveCountAsync(1, Wait);
         await Assertions.Expect(page.Locator("#curves figure")).ToHaveAttributeAsync("data-points", "12", new() { Timeout = 30_000 });   // 4 configs × evals at 0, 4, 8
-        await Assertions.Expect(page.Locator("#scatters figure")).ToHaveCountAsync(2, Wait);
-        await Assertions.Expect(page.Locator("#scatters circle.point")).ToHaveCountAsync(8, Wait);
+        await Assertions.Expect(page.Locator("#scatters figure")).ToHaveCountAsync(3, Wait);   // the Pareto chart and one per parameter
+        await Assertions.Expect(page.Locator("#scatters svg:not([data-title*='training time']) circle.point")).ToHaveCountAsync(8, Wait);
+        await Assertions.Expect(page.Locator("#scatters svg[data-title*='training time'] circle.point.front").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#parallel polyline.trial-line")).ToHaveCountAsync(4, Wait);
         await Assertions.Expect(page.Locator("#importance .bars .bar")).ToHaveCountAsync(4, Wait);   // 2 parameters × (metric, time)
         await page.SelectOptionAsync("#colour-by", "n_layer");
@@ -368,8 +369,8 @@ public class DashboardBrowserTests(DashboardFixture dash) : IClassFixture<Dashbo
         var (page, errors) = await dash.OpenAsync("#/sweep/sw-live");
         await Assertions.Expect(page.Locator("#sweep-summary")).ToContainTextAsync("2 done, 2 running", new() { Timeout = 30_000 });
         // scatter points for all four configurations, the two running ones hollow at their latest intermediate value
-        await Assertions.Expect(page.Locator("#scatters figure")).ToHaveCountAsync(2, Wait);
-        await Assertions.Expect(page.Locator("#scatters circle.point")).ToHaveCountAsync(8, Wait);
+        await Assertions.Expect(page.Locator("#scatters figure")).ToHaveCountAsync(3, Wait);
+        await Assertions.Expect(page.Locator("#scatters svg:not([data-title*='training time']) circle.point")).ToHaveCountAsync(8, Wait);
         await Assertions.Expect(page.Locator("#scatters circle.point.running")).ToHaveCountAsync(4, Wait);
         await Assertions.Expect(page.Locator("#parallel polyline.trial-line")).ToHaveCountAsync(4, Wait);
         await Assertions.Expect(page.Locator("#parallel polyline[stroke-dasharray]")).ToHaveCountAsync(2, Wait);

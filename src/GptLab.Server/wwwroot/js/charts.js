@@ -230,7 +230,7 @@ const jitter = i => (((i * 2654435761) >>> 0) % 1000) / 500 - 1;
  * repeated values); categories on x, or a numeric axis with 1-2-5 ticks (log for a log-uniform parameter).
  * hollow[i]: a running trial's latest value.
  */
-export function scatter({ title, xLabel, yLabel, xs, ys, logX, cats, labels, hollow }) {
+export function scatter({ title, xLabel, yLabel, xs, ys, logX, cats, labels, hollow, front }) {
   const W = 380, H = 220, L = 58, R = 14, T = 10, B = 42;
   const fx = v => logX ? Math.log10(v) : v;
   const ok = xs.map((x, i) => isFinite(fx(x)) && ys[i] != null && isFinite(ys[i]));
@@ -266,6 +266,13 @@ export function scatter({ title, xLabel, yLabel, xs, ys, logX, cats, labels, hol
     const h = hollow?.[i];
     marks += `<circle cx="${(pxRaw(fx(x)) + jitter(i) * spread).toFixed(1)}" cy="${py(ys[i]).toFixed(1)}" r="4.5" fill="${h ? "white" : PALETTE[0]}" stroke="${h ? PALETTE[1] : PALETTE[0]}" stroke-width="${h ? 2 : 1}" fill-opacity="${h ? 1 : 0.55}" class="${h ? "point running" : "point"}" data-i="${i}"/>`;
   });
+  // a Pareto front (indices, fastest first): joined by a step line, its points marked
+  if (front?.length) {
+    const pts = front.map(i => [pxRaw(fx(xs[i])), py(ys[i])]);
+    const path = pts.map(([x, y], k) => k === 0 ? `M${x.toFixed(1)},${y.toFixed(1)}` : `H${x.toFixed(1)}V${y.toFixed(1)}`).join("");
+    marks += `<path d="${path}" fill="none" stroke="${PALETTE[3]}" stroke-width="1.5" class="front-line"/>`;
+    marks += front.map(i => `<circle cx="${pxRaw(fx(xs[i])).toFixed(1)}" cy="${py(ys[i]).toFixed(1)}" r="5.5" fill="${PALETTE[3]}" class="point front" data-i="${i}"/>`).join("");
+  }
   svg.insertAdjacentHTML("beforeend", marks);
   hoverTitles(svg, add, i => labels?.[i]);
   return el("figure", { class: "chart" }, el("figcaption", {}, title, " ", svgLink(svg, title)), svg);

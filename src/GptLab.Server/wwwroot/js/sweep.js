@@ -64,8 +64,19 @@ export async function sweepPage(name) {
       ? [el("span", {}, valueText(scale.min)), el("span", { class: "gradient", style: `background:linear-gradient(90deg,${[0, .25, .5, .75, 1].map(ramp).join(",")})` }), el("span", {}, valueText(scale.max))]
       : scale.cats.map((c, i) => el("span", { style: `color:${PALETTE[i % PALETTE.length]}` }, `● ${c}`))), el("span", { class: "muted small" }, " · hover a line for its trial"));
   }
+  // the metric against training time, its Pareto front (no trial both faster and better) joined in red
+  function paretoChart(ps) {
+    const done = ps.filter(t => !t.running && t.wall_s != null && t.metric != null);
+    if (done.length < 2) return [];
+    const better = (a, b) => data.minimize ? a < b : a > b, atLeast = (a, b) => data.minimize ? a <= b : a >= b;
+    const front = done.map((t, i) => i).filter(i => !done.some((o, j) => j !== i && atLeast(o.metric, done[i].metric) && o.wall_s <= done[i].wall_s
+      && (better(o.metric, done[i].metric) || o.wall_s < done[i].wall_s))).sort((a, b) => done[a].wall_s - done[b].wall_s);
+    return [scatter({ title: `${data.metric} vs training time (Pareto front in red)`, xLabel: "training time (s)", yLabel: data.metric,
+      xs: done.map(t => t.wall_s), ys: done.map(t => t.metric), front,
+      labels: done.map(t => `config ${t.config_id}: ${data.metric} ${num(t.metric)} in ${secs(t.wall_s)}${front.includes(done.indexOf(t)) ? " (Pareto front)" : ""}`) })];
+  }
   function drawScatters(ps) {
-    scatters.replaceChildren(...data.parameters.map(p => {
+    scatters.replaceChildren(...paretoChart(ps), ...data.parameters.map(p => {
       const numeric = ps.every(t => typeof value(t, p) === "number");
       const cats = numeric ? null : [...new Set(ps.map(t => valueText(value(t, p))))].sort();
       return scatter({
