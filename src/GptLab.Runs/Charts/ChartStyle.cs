@@ -14,11 +14,26 @@ internal static class ChartStyle
     public static Plot New(string title, string xLabel, string yLabel)
     {
         var plot = new Plot();
-        plot.Title(title);
+        plot.Title(WrapTitle(title));
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = Compact };
         return plot;
+    }
+
+    /// <summary>A title longer than a chart is wide (a sweep's scope appended to it was cut off at both ends) goes
+    /// onto more lines, broken between words.</summary>
+    public static string WrapTitle(string title, int max = 64)
+    {
+        var lines = new List<string>();
+        string line = "";
+        foreach (var word in title.Split(' '))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > max) { lines.Add(line); line = word; }
+            else line = line.Length == 0 ? word : line + " " + word;
+        }
+        lines.Add(line);
+        return string.Join("\n", lines);
     }
 
     public static void Save(Plot plot, string path, int width = Width, int height = Height)

@@ -90,4 +90,32 @@ public class SweepSpecTests
         Assert.Equal(0, Eval("n_embd"));   // a key the trial does not set reads as 0
         Assert.Equal("n_embd", Constraint.Parse("n_embd = n_head * 64", ["n_head", "n_embd"]).Assigns);
     }
+    [Fact]
+    public void Tpe_needs_max_trials_and_reads_its_settings_and_pruner()
+    {
+        var e = Assert.Throws<GptLabException>(() => Spec("""{ "method": "tpe", "parameters": { "learning_rate": { "log_uniform": [1e-4, 1e-2] } } }"""));
+        Assert.Contains("method tpe needs max_trials", e.Message);
+        var s = Spec("""{ "method": "tpe", "max_trials": 30, "n_startup_trials": 4, "n_ei_candidates": 12, "pruner": { "type": "asha", "min_iters": 50 }, "parameters": { "learning_rate": { "log_uniform": [1e-4, 1e-2] } } }""");
+        Assert.Equal(SweepMethod.Tpe, s.Method);
+        Assert.Equal((4, 12), (s.NStartupTrials, s.NEiCandidates));
+        Assert.Equal(new PrunerSpec(PrunerKind.Asha, 5, 0, 50, 3), s.Pruner);
+        Assert.Equal([50, 150, 450], s.Pruner.Rungs(500));
+        Assert.Equal(PrunerKind.None, Spec("""{ "parameters": { "learning_rate": [1e-3] } }""").Pruner.Kind);
+        var bad = Assert.Throws<GptLabException>(() => Spec("""{ "pruner": { "type": "asha", "reduction_factor": 1 }, "parameters": { "learning_rate": [1e-3] } }"""));
+        Assert.Contains("reduction_factor > 1", bad.Message);
+    }
+
+    [Fact]
+    public void Tpe_draws_the_same_next_configuration_from_the_same_trials_on_any_machine()
+    {
+        var s = Spec("""{ "method": "tpe", "max_trials": 30, "n_startup_trials": 2, "seed": 5, "parameters": { "learning_rate": { "log_uniform": [1e-4, 1e-2] }, "n_layer": { "int": [1, 6] } } }""");
+        var trials = new List<Trial>();
+        for (int i = 0; i < 6; i++)
+        {
+            var p = s.Next(trials);
+            Assert.Equal(p.ToJson(), s.Next(trials).ToJson());                   // deterministic given the trials
+            Assert.DoesNotContain(trials, t => t.Params.ToJson() == p.ToJson());  // never a configuration already tried
+            trials.Add(new Trial { Id = i + 1, ConfigId = i, Params = p, Status = "done", Metric = 4 - i * 0.1, WallS = 1 });
+        }
+    }
 }
