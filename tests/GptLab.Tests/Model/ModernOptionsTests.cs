@@ -1,3 +1,4 @@
+using GptLab.Benchmarks;
 using GptLab.Losses;
 using GptLab.Model;
 using GptLab.Training;

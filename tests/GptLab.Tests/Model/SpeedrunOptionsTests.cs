@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GptLab.Benchmarks;
 using GptLab.Checkpoints;
 using GptLab.Data;
 using GptLab.Model;

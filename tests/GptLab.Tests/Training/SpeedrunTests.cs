@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GptLab.Benchmarks;
 using GptLab.IO;
 using GptLab.Model;
 using GptLab.Training;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
+using GptLab.Sweeps;
 
-namespace GptLab.Sweeps;
+namespace GptLab.Benchmarks;
 
 /// <summary>One arm of the sampler benchmark on one seed: the best metric after each budget of trials, and the CPU time.</summary>
 public sealed record SamplerRun(string Arm, int Seed, IReadOnlyList<double> BestAfter, double CpuMinutes, int Pruned);

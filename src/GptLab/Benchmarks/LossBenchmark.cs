@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using GptLab.Losses;
 using GptLab.Runs;
 using GptLab.Training;
 using static TorchSharp.torch;
 
-namespace GptLab.Losses;
+namespace GptLab.Benchmarks;
 
 /// <summary>Peak extra memory and time of one forward+backward of a loss over (N, V) logits.</summary>
 internal sealed record LossBench(string Loss, int Tokens, int Vocab, double PeakExtraMb, double LogitsMb, double Ms);

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using GptLab.Data;
 using GptLab.Evaluation;
 using GptLab.Runs;
+using GptLab.Training;
 
-namespace GptLab.Training;
+namespace GptLab.Benchmarks;
 
 /// <summary>What `gptlab bench speedrun` measures against.</summary>
 public sealed record SpeedrunOptions

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GptLab.Data;
 using GptLab.Runs;
+using GptLab.Sweeps;
 using GptLab.Training;
 
-namespace GptLab.Sweeps;
+namespace GptLab.Benchmarks;
 
 /// <summary>What the lease costs and how fast it stops a paused holder.</summary>
 public sealed record LeaseBench(

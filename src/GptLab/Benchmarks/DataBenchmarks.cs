@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using GptLab.Data;
 using GptLab.Runs;
 using GptLab.Tokenizers;
 using GptLab.Training;
 
-namespace GptLab.Data;
+namespace GptLab.Benchmarks;
 
 /// <summary>Throughput of `gptlab prepare` for one tokenizer.</summary>
 internal sealed record PrepareBench(string Tokenizer, double Megabytes, double Seconds, double MegabytesPerS, long Tokens, double PeakRssMb);

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GptLab.IO;
+using GptLab.Training;
 
-namespace GptLab.Training;
+namespace GptLab.Benchmarks;
 
 /// <summary>
 /// One speedrun option switched back to nanoGPT's behaviour — its default in <see cref="TrainConfig"/>, which keeps

@@ -3,9 +3,10 @@ using GptLab.Data;
 using GptLab.Losses;
 using GptLab.Model;
 using GptLab.Runs;
+using GptLab.Training;
 using static TorchSharp.torch;
 
-namespace GptLab.Training;
+namespace GptLab.Benchmarks;
 
 /// <summary>Figures of one training benchmark: medians over the timed iterations.</summary>
 internal sealed record BenchResult

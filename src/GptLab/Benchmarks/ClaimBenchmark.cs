@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GptLab.Runs;
+using GptLab.Sweeps;
 
-namespace GptLab.Sweeps;
+namespace GptLab.Benchmarks;
 
 /// <summary>Claim throughput of a study storage: how many no-op trials N workers claim and complete per second.</summary>
 public sealed record ClaimBench(string Storage, int Workers, int Trials, double Seconds, double ClaimsPerS, double P50Ms, double P99Ms, int DoubleClaims);
