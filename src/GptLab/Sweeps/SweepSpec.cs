@@ -40,6 +40,10 @@ public sealed class SweepSpec
     /// <summary>TPE: trials sampled at random before the estimator is used, and the candidates it ranks per parameter.</summary>
     public int NStartupTrials { get; private init; } = 10;
     public int NEiCandidates { get; private init; } = 24;
+
+    /// <summary>TPE with parallel workers: count running trials as bad ones (Optuna's <c>constant_liar</c>), so
+    /// workers sampling at the same time spread out instead of crowding the same good region.</summary>
+    public bool ConstantLiar { get; private init; }
     public PrunerSpec Pruner { get; private init; } = PrunerSpec.None;
 
     /// <summary>Training time is a second objective (<c>metrics: [val_nll, train_time]</c>): the report draws the
@@ -104,7 +108,7 @@ public sealed class SweepSpec
             Preset = d.Preset ?? ConfigResolver.DefaultPreset, Data = d.Data, Method = d.Method, Metric = metric, Direction = d.Direction, TimeObjective = timeObjective,
             Fixed = fixedValues, Parameters = parameters, Constraints = d.Constraints ?? [], MaxTrials = d.MaxTrials, Seed = d.Seed,
             Workers = d.Workers, HeartbeatTimeout = d.HeartbeatTimeout, MaxAttempts = d.MaxAttempts, Source = (JsonObject)o.DeepClone(),
-            NStartupTrials = d.NStartupTrials ?? 10, NEiCandidates = d.NEiCandidates ?? 24, Pruner = PrunerOf(d.Pruner),
+            NStartupTrials = d.NStartupTrials ?? 10, NEiCandidates = d.NEiCandidates ?? 24, ConstantLiar = d.ConstantLiar, Pruner = PrunerOf(d.Pruner),
         };
         var baseConfig = spec.BaseConfig();   // validates preset, data and fixed keys
         spec = spec.With(ScheduleOf(d, baseConfig.MaxIters));
@@ -144,8 +148,8 @@ public sealed class SweepSpec
     public TrialParams Next(IReadOnlyList<Trial> trials)
     {
         var rng = new Random(unchecked(Seed * 1_000_003 + trials.Count));
-        var observations = trials.Where(t => t.Phase == 0 && (t.Status is "done" or "pruned"))
-            .Select(t => new TpeSampler.Observation(t.Params.Values, t.Status == "done" && t.Metric is double m ? (Minimize ? m : -m) : double.PositiveInfinity, t.Status == "pruned")).ToList();
+        var observations = trials.Where(t => t.Phase == 0 && (t.Status is "done" or "pruned" || (ConstantLiar && t.Status == "running")))
+            .Select(t => new TpeSampler.Observation(t.Params.Values, t.Status == "done" && t.Metric is double m ? (Minimize ? m : -m) : double.PositiveInfinity, t.Status != "done")).ToList();
         var baseVars = NumericVars(JsonSerializer.SerializeToNode(BaseConfig(), Json.Options)!.AsObject());
         Dictionary<string, JsonNode?>? fallback = null;
         for (int attempt = 0; attempt < 200; attempt++)
@@ -162,7 +166,7 @@ public sealed class SweepSpec
     {
         Preset = Preset, Data = Data, Method = Method, Metric = Metric, Direction = Direction, Fixed = Fixed, Parameters = Parameters,
         Constraints = Constraints, MaxTrials = MaxTrials, Seed = Seed, Workers = Workers, Schedule = schedule, HeartbeatTimeout = HeartbeatTimeout,
-        NStartupTrials = NStartupTrials, NEiCandidates = NEiCandidates, Pruner = Pruner, TimeObjective = TimeObjective,
+        NStartupTrials = NStartupTrials, NEiCandidates = NEiCandidates, ConstantLiar = ConstantLiar, Pruner = Pruner, TimeObjective = TimeObjective,
         MaxAttempts = MaxAttempts, Source = Source,
     };
 

@@ -25,6 +25,7 @@ internal sealed record SweepSpecDocument
     public int MaxAttempts { get; init; } = 3;
     public int? NStartupTrials { get; init; }
     public int? NEiCandidates { get; init; }
+    public bool ConstantLiar { get; init; }
     public PrunerDocument? Pruner { get; init; }
 
     /// <summary>The <c>pruner</c> object.</summary>

@@ -118,4 +118,25 @@ public class SweepSpecTests
             trials.Add(new Trial { Id = i + 1, ConfigId = i, Params = p, Status = "done", Metric = 4 - i * 0.1, WallS = 1 });
         }
     }
+    [Fact]
+    public void With_constant_liar_tpe_steers_away_from_the_trials_still_running()
+    {
+        string Json(bool liar, int seed) => $$"""{ "method": "tpe", "max_trials": 99, "n_startup_trials": 2, "seed": {{seed}}, "constant_liar": {{(liar ? "true" : "false")}}, "parameters": { "dropout": { "uniform": [0, 1] } } }""";
+        // the good trials sit near 0.2 and 0.8 alike; three trials are still running at 0.2
+        static List<Trial> Trials()
+        {
+            var list = new List<Trial>();
+            double[] done = [0.2, 0.21, 0.8, 0.79, 0.5, 0.45, 0.55, 0.6, 0.4, 0.35, 0.65, 0.3, 0.7, 0.5, 0.45, 0.55, 0.6, 0.4, 0.35, 0.65];
+            for (int i = 0; i < done.Length; i++)
+                list.Add(new Trial { Id = i + 1, ConfigId = i, Status = "done", Metric = i < 4 ? 1 : 3, WallS = 1, Params = new TrialParams(new Dictionary<string, JsonNode?> { ["dropout"] = done[i] }) });
+            for (int i = 0; i < 3; i++)
+                list.Add(new Trial { Id = 30 + i, ConfigId = 30 + i, Status = "running", Params = new TrialParams(new Dictionary<string, JsonNode?> { ["dropout"] = 0.2 + 0.001 * i }) });
+            return list;
+        }
+        int NearRunning(bool liar) => Enumerable.Range(1, 40).Count(seed =>
+            Math.Abs(Spec(Json(liar, seed)).Next(Trials()).Values["dropout"]!.GetValue<double>() - 0.2) < 0.1);
+        int with = NearRunning(true), without = NearRunning(false);
+        Assert.True(with < without, $"near the running trials: {with} of 40 with the liar, {without} without");
+        Assert.True(Spec(Json(true, 1)).ConstantLiar);
+    }
 }
