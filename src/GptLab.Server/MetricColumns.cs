@@ -153,21 +153,23 @@ internal static class MetricColumns
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                int column = ColumnOf(ref reader, names, columns);
+                // the key, as bytes of the line (no copy), or decoded when it holds escapes
+                byte[]? escaped = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : null;
+                int keyStart = (int)reader.TokenStartIndex + 1, keyLength = reader.ValueSpan.Length;
                 reader.Read();
-                bool kind = reader.TokenType == JsonTokenType.String && names[column].AsSpan().SequenceEqual("kind"u8);
+                var key = escaped ?? line.Slice(keyStart, keyLength);
+                bool kind = reader.TokenType == JsonTokenType.String && key.SequenceEqual("kind"u8);
                 if (reader.TokenType == JsonTokenType.Number || kind)
-                    cells.Add(new Cell(column, start + (int)reader.TokenStartIndex + (kind ? 1 : 0), reader.ValueSpan.Length, kind));
-                else reader.Skip();   // the time, non-finite numbers ("NaN"), anything nested
+                    cells.Add(new Cell(ColumnOf(key, names, columns), start + (int)reader.TokenStartIndex + (kind ? 1 : 0), reader.ValueSpan.Length, kind));
+                else reader.Skip();   // the time, non-finite numbers ("NaN"), anything nested: no column
             }
             return reader.TokenType == JsonTokenType.EndObject && !reader.Read();
         }
         catch (JsonException) { return false; }
     }
 
-    private static int ColumnOf(ref Utf8JsonReader reader, List<byte[]> names, List<List<Cell>> columns)
+    private static int ColumnOf(ReadOnlySpan<byte> name, List<byte[]> names, List<List<Cell>> columns)
     {
-        ReadOnlySpan<byte> name = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
         for (int k = 0; k < names.Count; k++)
             if (names[k].AsSpan().SequenceEqual(name)) return k;
         names.Add(name.ToArray());

@@ -54,6 +54,10 @@ public class DashboardHttpTests(TrainedRun trained) : IClassFixture<TrainedRun>
     [InlineData("/api/sample?name=tiny&top_p=0", 400)]
     [InlineData("/api/sample?name=tiny&top_p=1.5", 400)]
     [InlineData("/api/sample?name=tiny&checkpoint=middle", 400)]
+    [InlineData("/api/run/metrics?name=tiny&envelope=5", 400)]
+    [InlineData("/api/run/metrics?name=tiny&envelope=lots", 400)]
+    [InlineData("/api/sweep/best.json?name=tiny", 404)]
+    [InlineData("/api/sweep/trials?name=../../tmp", 400)]
     public async Task A_bad_or_escaping_request_gets_a_short_4xx_and_never_a_file_outside_the_root(string path, int status)
     {
         await using var dash = await Start();
