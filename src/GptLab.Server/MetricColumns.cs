@@ -22,8 +22,7 @@ internal static class MetricColumns
     public static byte[] Read(string path, int? envelope = null)
     {
         // the answer is kept while the file is unchanged (a page opened again, several pages on one run)
-        var info = new FileInfo(path);
-        string stamp = info.Exists ? $"{info.Length}:{info.LastWriteTimeUtc.Ticks}" : "-";
+        string stamp = FileStamp.Of(path);
         var key = (path, envelope);
         if (Cache.TryGetValue(key, out var hit) && hit.Stamp == stamp) return hit.Json;
         byte[] json = Columns(path, envelope);

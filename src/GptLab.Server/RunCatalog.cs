@@ -32,11 +32,7 @@ internal sealed class RunCatalog(string root)
 
     private RunListing Listing(RunDirectory run)
     {
-        string stamp = string.Join("|", new[] { run.MetricsPath, run.StatusPath, run.ConfigPath }.Select(f =>
-        {
-            var i = new FileInfo(f);
-            return i.Exists ? $"{i.Length}:{i.LastWriteTimeUtc.Ticks}" : "-";
-        }));
+        string stamp = string.Join("|", new[] { run.MetricsPath, run.StatusPath, run.ConfigPath }.Select(FileStamp.Of));
         if (listings.TryGetValue(run.Path, out var hit) && hit.Stamp == stamp)
             return hit.Listing with { Summary = hit.Listing.Summary with { Status = RunSummary.StateOf(run) } };
         JsonObject? config = null;

@@ -123,15 +123,13 @@ public sealed class SweepSpec
         var names = JsonEnum.Names(typeof(SweepMetric));
         if (d.Metrics.Count is < 1 or > 2 || !names.Contains(d.Metrics[0]) || (d.Metrics.Count == 2 && d.Metrics[1] != "train_time"))
             throw new GptLabException($"sweep spec: metrics is [METRIC] or [METRIC, train_time], METRIC one of {string.Join(", ", names)}; got [{string.Join(", ", d.Metrics)}]");
-        return (Enum.GetValues<SweepMetric>().First(m => JsonEnum.Name(m) == d.Metrics[0]), d.Metrics.Count == 2);
+        return (JsonEnum.Parse<SweepMetric>(d.Metrics[0], "sweep spec: metrics[0]"), d.Metrics.Count == 2);
     }
 
     private static PrunerSpec PrunerOf(SweepSpecDocument.PrunerDocument? p)
     {
         if (p is null) return PrunerSpec.None;
-        var names = JsonEnum.Names(typeof(PrunerKind));
-        if (p.Type is null || !names.Contains(p.Type)) throw new GptLabException($"sweep spec: pruner.type must be one of {string.Join(", ", names)}; got {p.Type ?? "nothing"}");
-        var kind = Enum.GetValues<PrunerKind>().First(k => JsonEnum.Name(k) == p.Type);
+        var kind = JsonEnum.Parse<PrunerKind>(p.Type ?? "", "sweep spec: pruner.type");
         var spec = new PrunerSpec(kind, p.NStartupTrials ?? 5, p.NWarmupSteps ?? 0, p.MinIters ?? 100, p.ReductionFactor ?? 3);
         if (spec.NStartupTrials < 0 || spec.NWarmupSteps < 0 || spec.MinIters < 1 || !(spec.ReductionFactor > 1))
             throw new GptLabException("sweep spec: pruner needs n_startup_trials ≥ 0, n_warmup_steps ≥ 0, min_iters ≥ 1 and reduction_factor > 1");

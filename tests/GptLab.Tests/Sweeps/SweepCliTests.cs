@@ -282,7 +282,7 @@ public class SweepCliTests
         File.WriteAllText(dir["spec.json"], $$"""{ "data": "{{data}}", "method": "tpe", "max_trials": 3, "pruner": { "type": "hyperband" }, "parameters": { "learning_rate": [1e-3] } }""");
         var r = GptLabProcess.Run(dir.Path, "sweep", "spec.json", "--out", "sw");
         Assert.NotEqual(0, r.Exit);
-        Assert.Contains("pruner.type must be one of none, median, asha; got hyperband", r.Err);
+        Assert.Contains("pruner.type must be one of none, median, asha; got 'hyperband'", r.Err);
         Assert.False(Directory.Exists(dir["sw"]));
     }
 }

@@ -1,9 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
 using GptLab.Benchmarks;
-using GptLab.IO;
-using GptLab.Training;
-using Spectre.Console;
 
 namespace GptLab.Cli.Commands.Bench;
 

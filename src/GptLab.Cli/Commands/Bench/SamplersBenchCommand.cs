@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using GptLab.Benchmarks;
 using GptLab.IO;
-using GptLab.Training;
 using Spectre.Console;
 
 namespace GptLab.Cli.Commands.Bench;
