@@ -20,6 +20,15 @@ public static class SweepReport
 
     public static Result Write(string dir, string? outDir = null) => Write(new StudyLocation(dir), outDir);
 
+    /// <summary>The metric against training time: the trials weighed (<see cref="ParetoScope"/>), those on the front, and
+    /// a line saying which phase they are — what the report's pareto.png and the dashboard draw.</summary>
+    public static (List<Trial> Trials, IReadOnlyList<Trial> Front, string Scope) Pareto(SweepSpec spec, IReadOnlyList<Trial> trials)
+    {
+        var scope = ParetoScope(trials);
+        return scope.Count == 0 ? (scope, [], "")
+            : (scope, ParetoFront.Of(scope, spec.Minimize), $"phase {scope[0].Phase + 1}: {scope.Count} trials at {scope[0].Iters:N0} iterations");
+    }
+
     /// <summary>The trials two objectives are weighed over, like with like: those of the latest phase in which at
     /// least two finished (grid, random and TPE: the only phase).</summary>
     public static List<Trial> ParetoScope(IReadOnlyList<Trial> trials)
@@ -124,11 +133,9 @@ public static class SweepReport
                 }
             }
             // two objectives: the metric against training time, the Pareto front highlighted (like with like)
-            var scopeTrials = ParetoScope(trials);
+            var (scopeTrials, front, where) = Pareto(spec, trials);
             if (spec.TimeObjective && scopeTrials.Count >= 2)
             {
-                var front = ParetoFront.Of(scopeTrials, min);
-                string where = $"phase {scopeTrials[0].Phase + 1}: {scopeTrials.Count} trials at {scopeTrials[0].Iters:N0} iterations";
                 SweepCharts.Pareto(Path.Combine(reportDir, "pareto.png"), spec.MetricName, [.. scopeTrials.Select(t => t.WallS ?? 0)], [.. scopeTrials.Select(t => t.Metric!.Value)],
                     [.. scopeTrials.Select(t => front.Contains(t))], where);
                 charts.Add("pareto.png");

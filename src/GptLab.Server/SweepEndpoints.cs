@@ -84,6 +84,7 @@ internal static class SweepEndpoints
                     (_, old) => old.Key == key ? old : (key, SweepReport.ImportanceOf(spec, peers, names))).Value
                 : null;
             var status = StudyStatus.Of(trials, spec);
+            var pareto = SweepReport.Pareto(spec, trials);
             return Results.Json(new
             {
                 Name = name, Method = JsonEnum.Name(spec.Method), Metric = spec.MetricName, spec.Minimize, Parameters = names,
@@ -104,6 +105,8 @@ internal static class SweepEndpoints
                 Evals = evals.Select(e => new { e.ConfigId, Phase = e.Phase + 1, e.Step, e.ValNll }),
                 Scope = $"phase 1: {peers.Count} configurations at {spec.Phases[0].MaxIters:N0} iterations",
                 Importance = importance?.Select(i => new { i.Name, i.Metric, i.Time }),
+                // the metric against training time, as the report draws it (trial ids: those weighed, those on the front)
+                Pareto = new { pareto.Scope, Trials = pareto.Trials.Select(t => t.Id), Front = pareto.Front.Select(t => t.Id) },
             }, WebJson.Options);
         });
     }

@@ -59,6 +59,7 @@ export async function runPage(name) {
   // the summary line, the checkpoint list and "try the model" follow the run as it trains: re-read after each
   // evaluation (a checkpoint may have been written) and when the status changes, at most every 2 s
   let refreshing = null, lastRefresh = 0;
+  onLeave(() => clearTimeout(refreshing));
   const refresh = () => {
     if (refreshing) return;
     const wait = Math.max(0, 2000 - (Date.now() - lastRefresh));
@@ -66,7 +67,6 @@ export async function runPage(name) {
       try { const r = await api(`api/run?name=${encodeURIComponent(name)}`); renderLive(r); } catch { /* the next event retries */ }
       lastRefresh = Date.now(); refreshing = null;
     }, wait);
-    onLeave(() => clearTimeout(refreshing));
   };
   feed = await runFeed(name, (f, what, records) => {
     if (what === "metrics") { redraw(); if ((records || []).some(r => r.kind === "eval")) refresh(); }

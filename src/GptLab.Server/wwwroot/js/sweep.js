@@ -64,19 +64,19 @@ export async function sweepPage(name) {
       ? [el("span", {}, valueText(scale.min)), el("span", { class: "gradient", style: `background:linear-gradient(90deg,${[0, .25, .5, .75, 1].map(ramp).join(",")})` }), el("span", {}, valueText(scale.max))]
       : scale.cats.map((c, i) => el("span", { style: `color:${PALETTE[i % PALETTE.length]}` }, `● ${c}`))), el("span", { class: "muted small" }, " · hover a line for its trial"));
   }
-  // the metric against training time, its Pareto front (no trial both faster and better) joined in red
-  function paretoChart(ps) {
-    const done = ps.filter(t => !t.running && t.wall_s != null && t.metric != null);
+  // the metric against training time, its Pareto front (no trial both faster and better) joined in red — the trials and
+  // the front as the report weighs them (the server's ParetoFront)
+  function paretoChart() {
+    const ids = new Set(data.pareto.trials), done = data.trials.filter(t => ids.has(t.id));
     if (done.length < 2) return [];
-    const better = (a, b) => data.minimize ? a < b : a > b, atLeast = (a, b) => data.minimize ? a <= b : a >= b;
-    const front = done.map((t, i) => i).filter(i => !done.some((o, j) => j !== i && atLeast(o.metric, done[i].metric) && o.wall_s <= done[i].wall_s
-      && (better(o.metric, done[i].metric) || o.wall_s < done[i].wall_s))).sort((a, b) => done[a].wall_s - done[b].wall_s);
-    return [scatter({ title: `${data.metric} vs training time (Pareto front in red)`, xLabel: "training time (s)", yLabel: data.metric,
+    const onFront = new Set(data.pareto.front);
+    const front = done.map((t, i) => i).filter(i => onFront.has(done[i].id)).sort((a, b) => done[a].wall_s - done[b].wall_s);
+    return [scatter({ title: `${data.metric} vs training time (Pareto front in red; ${data.pareto.scope})`, xLabel: "training time (s)", yLabel: data.metric,
       xs: done.map(t => t.wall_s), ys: done.map(t => t.metric), front,
-      labels: done.map(t => `config ${t.config_id}: ${data.metric} ${num(t.metric)} in ${secs(t.wall_s)}${front.includes(done.indexOf(t)) ? " (Pareto front)" : ""}`) })];
+      labels: done.map(t => `config ${t.config_id}: ${data.metric} ${num(t.metric)} in ${secs(t.wall_s)}${onFront.has(t.id) ? " (Pareto front)" : ""}`) })];
   }
   function drawScatters(ps) {
-    scatters.replaceChildren(...paretoChart(ps), ...data.parameters.map(p => {
+    scatters.replaceChildren(...paretoChart(), ...data.parameters.map(p => {
       const numeric = ps.every(t => typeof value(t, p) === "number");
       const cats = numeric ? null : [...new Set(ps.map(t => valueText(value(t, p))))].sort();
       return scatter({
@@ -156,8 +156,9 @@ export async function sweepPage(name) {
   }
   function applyBrushes() {
     parallel.applyLines?.();
-    trialsTable?.update(trialRows());
-    const shown = new Set(trialRows().map(t => t.config_id)).size;
+    const rows = trialRows();
+    trialsTable?.update(rows);
+    const shown = new Set(rows.map(t => t.config_id)).size;
     brushNote.replaceChildren(...(brushes.size ? [`brushed: ${shown} of ${configs().length} configurations match ${[...brushes.keys()].join(", ")} · `,
       el("button", { class: "link", id: "clear-brushes", onclick: () => { brushes.clear(); drawParallel(peers()); applyBrushes(); } }, "clear")] : []));
   }
@@ -201,9 +202,9 @@ export async function sweepPage(name) {
       { key: "metric", label: data.metric, num: true, render: t => num(t.metric) },
       { key: "wall_s", label: "wall", num: true, render: t => secs(t.wall_s) },
       { key: "tokens_per_s", label: "tokens/s", num: true, render: t => int(t.tokens_per_s) },
-    ], trialRows(), { initial: { key: "metric", dir: data.minimize ? 1 : -1 }, limit: 100, onRow: (tr, t) => { tr.classList.add("trial"); tr.dataset.config = t.config_id; } });
+    ], [], { initial: { key: "metric", dir: data.minimize ? 1 : -1 }, limit: 100, onRow: (tr, t) => { tr.classList.add("trial"); tr.dataset.config = t.config_id; } });
     trials.replaceChildren(trialsTable);
-    applyBrushes();
+    applyBrushes();   // fills the table: every trial, or those inside the brushed ranges
     drawCurves();
     drawBest();
     importance.replaceChildren(...(data.importance ? [
