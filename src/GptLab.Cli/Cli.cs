@@ -66,6 +66,7 @@ internal static class Cli
         var (message, code) = e switch
         {
             GptLabException g => (g.Message, g.ExitCode),
+            Inference.InferenceException i => (i.Message, 2),
             OperationCanceledException => ("cancelled", 130),
             UnauthorizedAccessException or IOException => (e.Message, 2),
             _ => ($"unexpected error: {e.GetType().Name}: {e.Message} (set GPTLAB_DEBUG=1 for details)", 1),

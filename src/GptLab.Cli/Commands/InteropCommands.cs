@@ -1,5 +1,7 @@
 using System.CommandLine;
 using GptLab.Checkpoints;
+using GptLab.Export;
+using GptLab.IO;
 using Spectre.Console;
 
 namespace GptLab.Cli.Commands;
@@ -10,17 +12,36 @@ internal static class InteropCommands
     public static Command Export()
     {
         var model = new ModelLocator();
-        var outDir = new Option<string>("--out") { Description = "folder for model.safetensors + config.json (Hugging Face GPT2LMHeadModel layout)", Required = true };
+        var format = new Option<string>("--format")
+        {
+            Description = "hf: model.safetensors + config.json (Hugging Face GPT2LMHeadModel); onnx: a folder with model.onnx (decoder with KV cache), "
+                + "config.json and tokenizer.json (Hugging Face Optimum's layout) for ONNX Runtime, GptLab.Inference and transformers.js",
+            DefaultValueFactory = _ => "hf",
+        };
+        format.AcceptOnlyFromAmong("hf", "onnx");
+        var quantize = new Option<string>("--quantize") { Description = "onnx: none (fp32) or int8 (weight-only, per output channel, symmetric)", DefaultValueFactory = _ => "none" };
+        quantize.AcceptOnlyFromAmong("none", "int8");
+        var outDir = new Option<string>("--out") { Description = "the folder to write", Required = true };
         var force = new Option<bool>("--force") { Description = "write into a folder that is not empty" };
-        var cmd = new Command("export", "Write a checkpoint as Hugging Face GPT-2 weights (model.safetensors + config.json).") { outDir, force };
+        var cmd = new Command("export", "Write a checkpoint for other tools: Hugging Face GPT-2 weights, or ONNX with a KV cache (fp32 or int8).") { format, quantize, outDir, force };
         model.AddTo(cmd);
         cmd.SetAction(p =>
         {
-            Runs.OutputPaths.RequireOwnFolder(p.GetValue(outDir)!, p.GetValue(force), "--out");
+            string fmt = p.GetValue(format)!, target = p.GetValue(outDir)!;
+            var q = JsonEnum.Parse<Quantization>(p.GetValue(quantize)!, "--quantize");
+            if (fmt != "onnx" && q != Quantization.None) throw new GptLabException("--quantize is for --format onnx");
+            Runs.OutputPaths.RequireOwnFolder(target, p.GetValue(force), "--out");
             string dir = model.Resolve(p);
             TorchRuntime.Initialize(p.GetValue(model.Threads));
-            Gpt2Interop.Export(dir, p.GetValue(outDir)!);
-            AnsiConsole.MarkupLineInterpolated($"[green]wrote[/] {p.GetValue(outDir)}/model.safetensors and config.json");
+            if (fmt == "onnx")
+            {
+                using var ck = CheckpointStore.Load(dir);
+                var r = OnnxExport.Write(ck, target, q);
+                AnsiConsole.MarkupLineInterpolated($"[green]wrote[/] {target}/{OnnxExport.ModelFile} ({r.ModelBytes / 1048576.0:0.0} MiB, {r.Nodes:N0} nodes, {JsonEnum.Name(q)}), config.json and tokenizer.json");
+                return 0;
+            }
+            Gpt2Interop.Export(dir, target);
+            AnsiConsole.MarkupLineInterpolated($"[green]wrote[/] {target}/model.safetensors and config.json");
             return 0;
         });
         return cmd;

@@ -36,11 +36,13 @@ internal static class SampleCommand
         window.AcceptOnlyFromAmong("jump", "rolling", "slide");
         var keep = (new Option<int?>("--keep") { Description = "jump: tokens kept at each jump (default block_size / 2)" }).AtLeast(1);
         var stats = new Option<bool>("--stats") { Description = "print the first token's latency and tokens/s (inside and past block_size)" };
+        var onnx = new OnnxModel();
         var cmd = new Command("sample", "Generate text with temperature, top-k and top-p sampling.")
         {
             prompt, promptFile, num, maxNew, temperature, topK, topP, seed, stopAtEos, stream, output, force, noCache, window, keep, stats,
         };
         model.AddTo(cmd);
+        onnx.AddTo(cmd);
         cmd.SetAction(p =>
         {
             if (p.GetValue(output) is string target) Runs.OutputPaths.RequireNewFile(target, p.GetValue(force), "--output");
@@ -50,25 +52,37 @@ internal static class SampleCommand
                 if (!File.Exists(f)) throw new GptLabException($"{f}: no such prompt file");
                 text = File.ReadAllText(f);
             }
-            using var ck = model.Load(p);
-            var tok = ck.Tokenizer;
+            var windowMode = JsonEnum.Parse<WindowMode>(p.GetValue(window)!, "--window");
+            bool useOnnx = onnx.Selected(p, model);
+            if (useOnnx && (p.GetValue(noCache) || windowMode != WindowMode.Jump))
+                throw new GptLabException("--engine onnx always decodes with its KV cache and --window jump; drop --no-cache and --window");
+            using var gen = useOnnx ? onnx.Load(p, model) : null;
+            using var ck = useOnnx ? null : model.Load(p);
+            ITokenizer tok = gen is not null ? new OnnxTokenizer(gen) : ck!.Tokenizer;
             int[] ids = Sampler.PromptIds(tok, text ?? "");
             var options = new SamplingOptions
             {
                 MaxNewTokens = p.GetValue(maxNew), Temperature = p.GetValue(temperature), TopK = p.GetValue(topK), TopP = p.GetValue(topP),
                 Seed = p.GetValue(seed), UseCache = !p.GetValue(noCache), StopToken = p.GetValue(stopAtEos) ? tok.EosId : null,
-                VocabLimit = tok.VocabSize, Window = JsonEnum.Parse<WindowMode>(p.GetValue(window)!, "--window"), Keep = p.GetValue(keep),
+                VocabLimit = tok.VocabSize, Window = windowMode, Keep = p.GetValue(keep),
             };
             int rows = p.GetValue(num);
             bool streaming = p.GetValue(stream) && rows == 1;
             var decoder = streaming ? new StreamingDecoder(tok) : null;
             if (streaming) Console.Write(text);
-            var timing = new GenerationTiming(ids.Length, ck.Model.Config.BlockSize);
-            var outputs = Sampler.Generate(ck.Model, ids, rows, options, t =>
+            var timing = new GenerationTiming(ids.Length, gen?.Config.BlockSize ?? ck!.Model.Config.BlockSize);
+            void OnTokens(int[] t)
             {
                 timing.Token();
                 if (streaming) Console.Write(decoder!.Push(t[0]));
-            });
+            }
+            var outputs = gen is not null
+                ? gen.GenerateIds(ids, rows, new Inference.GenerationOptions
+                {
+                    MaxNewTokens = options.MaxNewTokens, Temperature = options.Temperature, TopK = options.TopK, TopP = options.TopP,
+                    Seed = options.Seed, StopAtEos = options.StopToken is not null, Keep = options.Keep,
+                }, OnTokens)
+                : Sampler.Generate(ck!.Model, ids, rows, options, OnTokens);
             if (streaming) Console.WriteLine();
             string? outFile = p.GetValue(output);
             var lines = new List<string>();

@@ -149,7 +149,8 @@ public sealed class BpeTokenizer : ITokenizer
 
     private static string Spell(byte[] token) => new(token.Select(b => ByteEncoder[b]).ToArray());
 
-    private static string HuggingFaceJson(BpeModel m)
+    /// <summary>The Hugging Face tokenizer.json of a byte-level BPE (vocabulary, merges, special tokens).</summary>
+    internal static string HuggingFaceJson(BpeModel m)
     {
         var vocab = new JsonObject();
         for (int i = 0; i < m.Tokens.Count; i++) vocab[Spell(m.Tokens[i])] = i;

@@ -56,4 +56,34 @@ public sealed class Gpt2Tokenizer : ITokenizer
         ?? throw new GptLabException("SharpToken's r50k_base vocabulary is missing from its assembly; reinstall GptLab");
 
     internal static TiktokenTokenizer Inner => Shared.Value;
+
+    /// <summary>GPT-2's vocabulary as a <see cref="BpeModel"/> (tokens, the merges that build them, end-of-text), for a
+    /// Hugging Face tokenizer.json. tiktoken keeps ranks only; token r's merge is found by running BPE over its bytes
+    /// with the ranks below r, which leaves exactly two parts.</summary>
+    internal static BpeModel AsBpeModel()
+    {
+        using var reader = new StreamReader(Vocabulary());
+        var tokens = new List<byte[]>(50256);
+        while (reader.ReadLine() is string line)
+            if (line.Length > 0) tokens.Add(Convert.FromBase64String(line[..line.IndexOf(' ')]));
+        var rank = new Dictionary<string, int>(tokens.Count);
+        for (int i = 0; i < tokens.Count; i++) rank[Convert.ToHexString(tokens[i])] = i;
+        var merges = new List<(int, int)>();
+        for (int r = 0; r < tokens.Count; r++)
+        {
+            if (tokens[r].Length < 2) continue;
+            var parts = tokens[r].Select(b => new[] { b }).ToList();
+            while (parts.Count > 2)
+            {
+                int best = -1, bestRank = int.MaxValue;
+                for (int i = 0; i + 1 < parts.Count; i++)
+                    if (rank.TryGetValue(Convert.ToHexString([.. parts[i], .. parts[i + 1]]), out int pr) && pr < r && pr < bestRank) (best, bestRank) = (i, pr);
+                if (best < 0) break;
+                parts[best] = [.. parts[best], .. parts[best + 1]];
+                parts.RemoveAt(best + 1);
+            }
+            merges.Add((rank[Convert.ToHexString(parts[0])], rank[Convert.ToHexString(parts[1])]));
+        }
+        return new BpeModel(tokens, merges, [CharTokenizer.EndOfText]);
+    }
 }

@@ -61,6 +61,9 @@ public sealed partial class WordTokenizer : ITokenizer
     public int? EosId { get; }
     public int UnknownId => 0;
 
+    /// <summary>The text of token <paramref name="id"/> (the end-of-text token as <c>&lt;|endoftext|&gt;</c>).</summary>
+    public string Piece(int id) => words[id];
+
     public void Encode(string text, List<int> output)
     {
         var lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace GptLab.Export;
+
+/// <summary>
+/// Every GptLab tokenizer as a Hugging Face <c>tokenizer.json</c>, so an exported model carries a tokenizer other
+/// consumers load (transformers, transformers.js, GptLab.Inference): byte-level BPE for gpt2 and trained BPE;
+/// a BPE without merges over the characters (decoder Fuse) for char; WordLevel split by the word pattern for word.
+/// </summary>
+internal static class HfTokenizerJson
+{
+    public static string Of(ITokenizer tokenizer) => tokenizer switch
+    {
+        BpeTokenizer bpe => BpeTokenizer.HuggingFaceJson(bpe.Model),
+        Gpt2Tokenizer => BpeTokenizer.HuggingFaceJson(Gpt2Tokenizer.AsBpeModel()),
+        CharTokenizer ch => Char(ch),
+        WordTokenizer w => Word(w),
+        _ => throw new GptLabException($"the {tokenizer.Kind} tokenizer has no tokenizer.json form"),
+    };
+
+    private static string Char(CharTokenizer t)
+    {
+        var vocab = new JsonObject();
+        for (int i = 0; i < t.CodePoints.Count; i++) vocab[char.ConvertFromUtf32(t.CodePoints[i])] = i;
+        var added = new JsonArray();
+        if (t.EosId is int eos)
+        {
+            vocab[CharTokenizer.EndOfText] = eos;
+            added.Add(Special(eos, CharTokenizer.EndOfText));
+        }
+        return Root(added, null, new JsonObject { ["type"] = "Fuse" }, new JsonObject
+        {
+            ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = null, ["end_of_word_suffix"] = null,
+            ["fuse_unk"] = false, ["byte_fallback"] = false, ["ignore_merges"] = false, ["vocab"] = vocab, ["merges"] = new JsonArray(),
+        });
+    }
+
+    private static string Word(WordTokenizer t)
+    {
+        var vocab = new JsonObject();
+        var added = new JsonArray { Special(t.UnknownId, WordTokenizer.Unknown) };
+        for (int i = 0; i < t.VocabSize; i++)
+        {
+            string piece = t.Piece(i);
+            vocab[piece] = i;
+            if (i == t.EosId) added.Add(Special(i, piece));
+        }
+        var split = new JsonObject { ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = WordTokenizer.Pattern }, ["behavior"] = "Isolated", ["invert"] = false };
+        return Root(added, split, new JsonObject { ["type"] = "Fuse" }, new JsonObject { ["type"] = "WordLevel", ["vocab"] = vocab, ["unk_token"] = WordTokenizer.Unknown });
+    }
+
+    private static JsonObject Special(int id, string content) => new()
+    {
+        ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
+    };
+
+    private static string Root(JsonArray added, JsonNode? preTokenizer, JsonNode decoder, JsonObject model) => new JsonObject
+    {
+        ["version"] = "1.0", ["truncation"] = null, ["padding"] = null, ["added_tokens"] = added, ["normalizer"] = null,
+        ["pre_tokenizer"] = preTokenizer, ["post_processor"] = null, ["decoder"] = decoder, ["model"] = model,
+    }.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -1,0 +1,70 @@
+using System.Text.Json.Nodes;
+using GptLab.Checkpoints;
+using GptLab.IO;
+using GptLab.Model;
+using Google.Protobuf;
+
+namespace GptLab.Export;
+
+/// <summary>What <c>gptlab export --format onnx</c> wrote.</summary>
+public sealed record OnnxExportResult(string Directory, long ModelBytes, Quantization Quantize, int Nodes);
+
+/// <summary>
+/// A checkpoint as a folder ONNX consumers load (Hugging Face Optimum's GPT-2 layout): <c>model.onnx</c> (the decoder
+/// with its KV cache, <see cref="OnnxExporter"/>), <c>config.json</c> (GPT-2's keys + a <c>gptlab</c> block with every
+/// option the graph was built with), <c>generation_config.json</c>, <c>tokenizer.json</c>, <c>tokenizer_config.json</c>
+/// and <c>special_tokens_map.json</c>. Each file is written whole or not at all.
+/// </summary>
+public static class OnnxExport
+{
+    public const string ModelFile = "model.onnx";
+
+    public static OnnxExportResult Write(Checkpoint ck, string outDir, Quantization quantize = Quantization.None) =>
+        Write(ck.Model, ck.Tokenizer, outDir, quantize, ck.Manifest.Step, ck.Manifest.BestValLoss);
+
+    public static OnnxExportResult Write(Gpt gpt, ITokenizer tok, string outDir, Quantization quantize = Quantization.None, int step = 0, double bestValLoss = double.NaN)
+    {
+        var c = gpt.Config;
+        string tokenizerJson = HfTokenizerJson.Of(tok);   // before writing anything: a tokenizer without a form fails here
+        var model = OnnxExporter.Build(gpt, quantize, new Dictionary<string, string>
+        {
+            ["gptlab.step"] = step.ToString(),
+        });
+        Directory.CreateDirectory(outDir);
+        var bytes = model.ToByteArray();
+        AtomicFile.WriteAllBytes(Path.Combine(outDir, ModelFile), bytes);
+        string? eos = tok.EosId is null ? null : CharTokenizer.EndOfText;   // every GptLab vocabulary spells it so
+        var config = new JsonObject
+        {
+            ["architectures"] = new JsonArray("GPT2LMHeadModel"), ["model_type"] = "gpt2",
+            ["n_layer"] = c.NLayer, ["n_head"] = c.NHead, ["n_embd"] = c.NEmbd, ["n_positions"] = c.BlockSize, ["n_ctx"] = c.BlockSize,
+            ["vocab_size"] = c.VocabSize, ["activation_function"] = c.Activation switch { Activation.GeluTanh => "gelu_new", Activation.Relu2 => "relu2", _ => "gelu" },
+            ["layer_norm_epsilon"] = 1e-5, ["tie_word_embeddings"] = c.TieEmbeddings, ["use_cache"] = true,
+            ["bos_token_id"] = tok.EosId, ["eos_token_id"] = tok.EosId,
+            ["gptlab"] = new JsonObject
+            {
+                ["format"] = 1, ["model_file"] = ModelFile, ["quantize"] = JsonEnum.Name(quantize),
+                ["tokenizer"] = tok.Kind, ["tokenizer_vocab_size"] = tok.VocabSize,
+                ["pos_embedding"] = JsonEnum.Name(c.PosEmbedding), ["rope_theta"] = c.RopeTheta, ["norm"] = JsonEnum.Name(c.Norm),
+                ["activation"] = JsonEnum.Name(c.Activation), ["qk_norm"] = c.QkNorm, ["logit_softcap"] = c.LogitSoftcap, ["bias"] = c.Bias,
+                ["attention"] = JsonEnum.Name(c.Attention), ["step"] = step, ["best_val_loss"] = double.IsFinite(bestValLoss) ? bestValLoss : null,
+            },
+        };
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJsonString(Json.Options));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "generation_config.json"), new JsonObject
+        {
+            ["bos_token_id"] = tok.EosId, ["eos_token_id"] = tok.EosId, ["max_length"] = c.BlockSize, ["do_sample"] = true, ["temperature"] = 0.8, ["top_k"] = 200,
+        }.ToJsonString(Json.Options));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "tokenizer.json"), tokenizerJson);
+        var special = new JsonObject();
+        if (eos is not null) foreach (var k in new[] { "bos_token", "eos_token", "unk_token" }) special[k] = eos;
+        if (tok is WordTokenizer) special["unk_token"] = WordTokenizer.Unknown;
+        var tokenizerConfig = special.DeepClone().AsObject();
+        tokenizerConfig["tokenizer_class"] = "PreTrainedTokenizerFast";
+        tokenizerConfig["model_max_length"] = c.BlockSize;
+        tokenizerConfig["clean_up_tokenization_spaces"] = false;
+        AtomicFile.WriteAllText(Path.Combine(outDir, "tokenizer_config.json"), tokenizerConfig.ToJsonString(Json.Options));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "special_tokens_map.json"), special.ToJsonString(Json.Options));
+        return new OnnxExportResult(outDir, bytes.LongLength, quantize, model.Graph.Node.Count);
+    }
+}
