@@ -85,7 +85,7 @@ public sealed class Tokenizer
             int id = idNode!.GetValue<int>();
             if ((uint)id >= (uint)table.Length) throw new InferenceException($"{path}: token id {id} is outside 0…{table.Length - 1}");
             table[id] = specials.ContainsKey(text)
-                ? Encoding.UTF8.GetBytes(isByteLevel ? text : "\n")
+                ? Encoding.UTF8.GetBytes(isByteLevel || text != "<|endoftext|>" ? text : "\n")
                 : isByteLevel ? text.Select(c => decodeByte.TryGetValue(c, out byte b) ? b : throw new InferenceException($"{path}: '{text}' is not a byte-level token")).ToArray()
                 : Encoding.UTF8.GetBytes(text);
         }

@@ -29,8 +29,29 @@ internal static class EvalCommand
             data, split, stride, batch, json, window, keep, maxTokens,
         };
         model.AddTo(cmd);
+        var onnx = new OnnxModel();
+        onnx.AddTo(cmd);
         cmd.SetAction(p =>
         {
+            if (onnx.Selected(p, model))
+            {
+                if (p.GetValue(window) is not null) throw new GptLabException("--window is for the torch engine; --engine onnx scores whole windows (give --stride for sliding ones)");
+                string dir = p.GetValue(data) ?? throw new GptLabException("--engine onnx needs --data DIR: the prepared dataset to score (an exported model does not know where it trained)");
+                using var gen = onnx.Load(p, model);
+                using var od = DatasetLocator.Open(dir);
+                if (od.Tokenizer.VocabSize != gen.Config.TokenizerVocabSize)
+                    throw new GptLabException($"{dir} was tokenized with {od.Tokenizer.Kind} ({od.Tokenizer.VocabSize:N0} tokens), the model with {gen.Config.TokenizerVocabSize:N0} — prepare the data with the model's tokenizer");
+                string part = p.GetValue(split)!;
+                var meta = part == "val" ? od.Meta.Val : od.Meta.Train;
+                var scored = Evaluator.Evaluate((ids, rows, len) =>
+                {
+                    var inputs = new long[rows * len];
+                    for (int r = 0; r < rows; r++) Array.Copy(ids, r * (len + 1), inputs, r * len, len);
+                    return Evaluator.Score(gen.Logits(inputs, rows, len), ids, rows, len, gen.Config.VocabSize, gen.Config.TokenizerVocabSize);
+                }, gen.Config.BlockSize, od.Tokenizer, od.Split(part), meta.Chars, meta.Bytes, p.GetValue(stride), p.GetValue(batch), part);
+                Print(scored, $"{gen.Directory} (onnx)", dir, p.GetValue(json));
+                return 0;
+            }
             using var ck = model.Load(p);
             using var ds = ck.OpenData(p.GetValue(data));
             string dataDir = ds.Directory;
@@ -45,40 +66,46 @@ internal static class EvalCommand
             }
             var info = name == "val" ? ds.Meta.Val : ds.Meta.Train;
             var r = Evaluator.Evaluate(ck.Model, ck.Tokenizer, ds.Split(name), info.Chars, info.Bytes, p.GetValue(stride), p.GetValue(batch), name);
-            if (p.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    nll = r.Nll, perplexity = r.Perplexity, bits_per_token = r.BitsPerToken, nats_per_char = r.NatsPerChar,
-                    bits_per_char = r.BitsPerChar, nats_per_byte = r.NatsPerByte, accuracy = r.Accuracy, tokens = r.Tokens,
-                    documents = r.Documents, doc_perplexity_mean = r.DocPerplexityMean, doc_perplexity_median = r.DocPerplexityMedian,
-                    split = r.Split, stride = r.Stride,
-                    worst_documents = r.WorstDocuments.Select(d => new { index = d.Index, tokens = d.Tokens, nll = d.Nll, perplexity = d.Perplexity, text = d.Text }),
-                }, Json.Line));
-                return 0;
-            }
-            var t = new Table().Border(TableBorder.Rounded).AddColumns("metric", "value");
-            t.Title = new TableTitle(Markup.Escape($"{Describe(ck.Directory)} on {dataDir} ({name}, {r.Tokens:N0} tokens)"));
-            t.Expand();   // a title longer than the table wraps instead of being cut
-            t.AddRow("NLL (nats/token)", $"{r.Nll:0.0000}");
-            t.AddRow("perplexity", $"{r.Perplexity:0.000}");
-            t.AddRow("bits/token", $"{r.BitsPerToken:0.0000}");
-            t.AddRow("nats/char · bits/char", $"{r.NatsPerChar:0.0000} · {r.BitsPerChar:0.0000}");
-            t.AddRow("nats/byte", $"{r.NatsPerByte:0.0000}");
-            t.AddRow("accuracy@1", $"{r.Accuracy:P2}");
-            t.AddRow("documents", $"{r.Documents:N0}: perplexity mean {r.DocPerplexityMean:0.00}, median {r.DocPerplexityMedian:0.00}");
-            AnsiConsole.Write(t);
-            if (r.Documents > 1)
-            {
-                var w = new Table().Border(TableBorder.Simple).AddColumns("doc", "tokens", "perplexity", "text");
-                w.Title = new TableTitle("worst documents");
-                foreach (var d in r.WorstDocuments)
-                    w.AddRow($"{d.Index}", $"{d.Tokens}", $"{d.Perplexity:0.0}", Markup.Escape(d.Text.ReplaceLineEndings(" ")));
-                AnsiConsole.Write(w);
-            }
+            Print(r, Describe(ck.Directory), dataDir, p.GetValue(json));
             return 0;
         });
         return cmd;
+    }
+
+    private static void Print(EvalResult r, string modelName, string dataDir, bool asJson)
+    {
+        string name = r.Split;
+        if (asJson)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                nll = r.Nll, perplexity = r.Perplexity, bits_per_token = r.BitsPerToken, nats_per_char = r.NatsPerChar,
+                bits_per_char = r.BitsPerChar, nats_per_byte = r.NatsPerByte, accuracy = r.Accuracy, tokens = r.Tokens,
+                documents = r.Documents, doc_perplexity_mean = r.DocPerplexityMean, doc_perplexity_median = r.DocPerplexityMedian,
+                split = r.Split, stride = r.Stride,
+                worst_documents = r.WorstDocuments.Select(d => new { index = d.Index, tokens = d.Tokens, nll = d.Nll, perplexity = d.Perplexity, text = d.Text }),
+            }, Json.Line));
+            return;
+        }
+        var t = new Table().Border(TableBorder.Rounded).AddColumns("metric", "value");
+        t.Title = new TableTitle(Markup.Escape($"{modelName} on {dataDir} ({name}, {r.Tokens:N0} tokens)"));
+        t.Expand();   // a title longer than the table wraps instead of being cut
+        t.AddRow("NLL (nats/token)", $"{r.Nll:0.0000}");
+        t.AddRow("perplexity", $"{r.Perplexity:0.000}");
+        t.AddRow("bits/token", $"{r.BitsPerToken:0.0000}");
+        t.AddRow("nats/char · bits/char", $"{r.NatsPerChar:0.0000} · {r.BitsPerChar:0.0000}");
+        t.AddRow("nats/byte", $"{r.NatsPerByte:0.0000}");
+        t.AddRow("accuracy@1", $"{r.Accuracy:P2}");
+        t.AddRow("documents", $"{r.Documents:N0}: perplexity mean {r.DocPerplexityMean:0.00}, median {r.DocPerplexityMedian:0.00}");
+        AnsiConsole.Write(t);
+        if (r.Documents > 1)
+        {
+            var w = new Table().Border(TableBorder.Simple).AddColumns("doc", "tokens", "perplexity", "text");
+            w.Title = new TableTitle("worst documents");
+            foreach (var d in r.WorstDocuments)
+                w.AddRow($"{d.Index}", $"{d.Tokens}", $"{d.Perplexity:0.0}", Markup.Escape(d.Text.ReplaceLineEndings(" ")));
+            AnsiConsole.Write(w);
+        }
     }
 
     /// <summary>"runs/x: best checkpoint (step 2,000)" rather than a path a narrow table cuts.</summary>

@@ -34,10 +34,50 @@ public sealed record EvalResult
 /// </summary>
 public static class Evaluator
 {
+    /// <summary>Scores a batch of windows: <paramref name="ids"/> (rows, len + 1) → each target's NLL and whether it was
+    /// the top-1 token, (rows, len), over the tokenizer's real vocabulary.</summary>
+    public delegate (float[] Nll, bool[] Hit) WindowScorer(long[] ids, int rows, int len);
+
     public static EvalResult Evaluate(Gpt model, ITokenizer tokenizer, TokenShard shard, long chars, long bytes,
         int? stride = null, int batchSize = 8, string split = "val", IProgress<double>? progress = null)
     {
-        int T = model.Config.BlockSize;
+        model.eval();
+        using var _ = no_grad();
+        return Evaluate((ids, rows, len) =>
+        {
+            using var scope = NewDisposeScope();
+            var x = tensor(ids, [rows, len + 1], device: model.Device);
+            var logits = LossFunctions.RealVocab(model.forward(x.narrow(1, 0, len)), tokenizer.VocabSize);   // (b, len, V)
+            var y = x.narrow(1, 1, len);
+            return (LossFunctions.TokenNll(logits, y).view(rows, len).data<float>().ToArray(), logits.argmax(2).eq(y).data<bool>().ToArray());
+        }, model.Config.BlockSize, tokenizer, shard, chars, bytes, stride, batchSize, split, progress);
+    }
+
+    /// <summary>Scores logits computed elsewhere (the ONNX engine): (rows, len, V) → NLL and top-1 hits of each target
+    /// over the first <paramref name="vocab"/> logits, in float64.</summary>
+    public static (float[] Nll, bool[] Hit) Score(float[] logits, long[] ids, int rows, int len, int V, int vocab)
+    {
+        var nll = new float[rows * len];
+        var hit = new bool[rows * len];
+        for (int r = 0; r < rows; r++)
+            for (int t = 0; t < len; t++)
+            {
+                var row = logits.AsSpan((r * len + t) * V, vocab);
+                int best = 0;
+                for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
+                double z = 0;
+                foreach (var l in row) z += Math.Exp(l - row[best]);
+                int target = (int)ids[r * (len + 1) + t + 1];
+                nll[r * len + t] = (float)(Math.Log(z) + row[best] - row[target]);
+                hit[r * len + t] = best == target;
+            }
+        return (nll, hit);
+    }
+
+    public static EvalResult Evaluate(WindowScorer score, int blockSize, ITokenizer tokenizer, TokenShard shard, long chars, long bytes,
+        int? stride = null, int batchSize = 8, string split = "val", IProgress<double>? progress = null)
+    {
+        int T = blockSize;
         int s = stride ?? T;
         if (s < 1 || s > T) throw new GptLabException($"--stride must be between 1 and block_size ({T}), got {s}");
         long n = shard.Count;
@@ -56,12 +96,9 @@ public static class Evaluator
             if (first < len) windows.Add((start, len, first));
             scoredUpTo = start + len;
         }
-        model.eval();
-        using var _ = no_grad();
         var buf = new int[T + 1];
         for (int w = 0; w < windows.Count; w += batchSize)
         {
-            using var scope = NewDisposeScope();
             var group = windows.Skip(w).Take(batchSize).GroupBy(x => x.Len);   // equal lengths batch together
             foreach (var g in group)
             {
@@ -73,12 +110,7 @@ public static class Evaluator
                     shard.CopyTo(items[i].Start, buf.AsSpan(0, len + 1));
                     for (int t = 0; t <= len; t++) ids[i * (len + 1) + t] = buf[t];
                 }
-                var x = tensor(ids, [items.Length, len + 1], device: model.Device);
-                var logits = model.forward(x.narrow(1, 0, len));                          // (b, len, V)
-                logits = LossFunctions.RealVocab(logits, tokenizer.VocabSize);
-                var y = x.narrow(1, 1, len);
-                var tokNll = LossFunctions.TokenNll(logits, y).view(items.Length, len).data<float>().ToArray();
-                var hit = logits.argmax(2).eq(y).data<bool>().ToArray();
+                var (tokNll, hit) = score(ids, items.Length, len);
                 for (int i = 0; i < items.Length; i++)
                     for (int t = items[i].First; t < len; t++)
                     {

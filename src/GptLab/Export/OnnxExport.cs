@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
+using Google.Protobuf;
 using GptLab.Checkpoints;
 using GptLab.IO;
 using GptLab.Model;
-using Google.Protobuf;
 
 namespace GptLab.Export;
 

@@ -2,8 +2,8 @@ using GptLab.Export;
 using GptLab.Inference;
 using GptLab.Model;
 using GptLab.Sampling;
-using Generator = GptLab.Inference.Generator;
 using static TorchSharp.torch;
+using Generator = GptLab.Inference.Generator;
 
 namespace GptLab.Tests.Export;
 
