@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Google.Protobuf;
 using GptLab.Checkpoints;
 using GptLab.IO;
 using GptLab.Model;
@@ -11,13 +10,14 @@ public sealed record OnnxExportResult(string Directory, long ModelBytes, Quantiz
 
 /// <summary>
 /// A checkpoint as a folder ONNX consumers load (Hugging Face Optimum's GPT-2 layout): <c>model.onnx</c> (the decoder
-/// with its KV cache, <see cref="OnnxExporter"/>), <c>config.json</c> (GPT-2's keys + a <c>gptlab</c> block with every
+/// with its KV cache, <see cref="OnnxExporter"/>) and its weights in <c>model.onnx_data</c>, <c>config.json</c> (GPT-2's keys + a <c>gptlab</c> block with every
 /// option the graph was built with), <c>generation_config.json</c>, <c>tokenizer.json</c>, <c>tokenizer_config.json</c>
 /// and <c>special_tokens_map.json</c>. Each file is written whole or not at all.
 /// </summary>
 public static class OnnxExport
 {
     public const string ModelFile = "model.onnx";
+    public const string DataFile = "model.onnx_data";   // the weights (ONNX external data; Optimum's name for it)
 
     public static OnnxExportResult Write(Checkpoint ck, string outDir, Quantization quantize = Quantization.None) =>
         Write(ck.Model, ck.Tokenizer, outDir, quantize, ck.Manifest.Step, ck.Manifest.BestValLoss);
@@ -31,8 +31,8 @@ public static class OnnxExport
             ["gptlab.step"] = step.ToString(),
         });
         Directory.CreateDirectory(outDir);
-        var bytes = model.ToByteArray();
-        AtomicFile.WriteAllBytes(Path.Combine(outDir, ModelFile), bytes);
+        OnnxGraph.SaveWithExternalData(model, Path.Combine(outDir, ModelFile), Path.Combine(outDir, DataFile));
+        long bytes = new FileInfo(Path.Combine(outDir, ModelFile)).Length + new FileInfo(Path.Combine(outDir, DataFile)).Length;
         string? eos = tok.EosId is null ? null : CharTokenizer.EndOfText;   // every GptLab vocabulary spells it so
         var config = new JsonObject
         {
@@ -65,6 +65,6 @@ public static class OnnxExport
         tokenizerConfig["clean_up_tokenization_spaces"] = false;
         AtomicFile.WriteAllText(Path.Combine(outDir, "tokenizer_config.json"), tokenizerConfig.ToJsonString(Json.Options));
         AtomicFile.WriteAllText(Path.Combine(outDir, "special_tokens_map.json"), special.ToJsonString(Json.Options));
-        return new OnnxExportResult(outDir, bytes.LongLength, quantize, model.Graph.Node.Count);
+        return new OnnxExportResult(outDir, bytes, quantize, model.Graph.Node.Count);
     }
 }
