@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests drive when it is missing and this user may (root, Debian/Ubuntu):
-# Chromium (report and dashboard pages), PostgreSQL (study storage) and Open MPI (data-parallel training).
+# Chromium (report and dashboard pages), PostgreSQL (study storage), Open MPI (data-parallel training) and
+# node-llama-cpp (llama.cpp, to load GGUF exports).
 # Then builds and runs `dotnet test`, and ends with one line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -22,6 +23,17 @@ if [ ${#missing[@]} -gt 0 ]; then
       || echo "warning: could not install ${missing[*]}; the tests that need them will fail" >&2
   else
     echo "warning: ${missing[*]} missing and this user cannot install them; the tests that need them will fail" >&2
+  fi
+fi
+
+# llama.cpp itself (node-llama-cpp's prebuilt CPU binaries, pinned in bench/gguf/package.json) checks GGUF exports
+if [ ! -d bench/gguf/node_modules/node-llama-cpp ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "installing node-llama-cpp (bench/gguf) …"
+    (cd bench/gguf && npm install --omit=optional --no-audit --no-fund --loglevel=error >/dev/null) \
+      || echo "warning: could not install bench/gguf's packages; the llama.cpp test will fail" >&2
+  else
+    echo "warning: npm missing; the llama.cpp test will fail" >&2
   fi
 fi
 

@@ -15,13 +15,14 @@ internal static class InteropCommands
         var format = new Option<string>("--format")
         {
             Description = "hf: model.safetensors + config.json (Hugging Face GPT2LMHeadModel); onnx: a folder with model.onnx (decoder with KV cache), "
-                + "config.json and tokenizer.json (Hugging Face Optimum's layout) for ONNX Runtime, GptLab.Inference and transformers.js",
+                + "config.json and tokenizer.json (Hugging Face Optimum's layout) for ONNX Runtime, GptLab.Inference and transformers.js; "
+                + "gguf: one FILE.gguf for llama.cpp (its gpt2 architecture: GPT-2-shaped models)",
             DefaultValueFactory = _ => "hf",
         };
-        format.AcceptOnlyFromAmong("hf", "onnx");
-        var quantize = new Option<string>("--quantize") { Description = "onnx: none (fp32) or int8 (weight-only, per output channel, symmetric)", DefaultValueFactory = _ => "none" };
+        format.AcceptOnlyFromAmong("hf", "onnx", "gguf");
+        var quantize = new Option<string>("--quantize") { Description = "onnx: none (fp32) or int8 (weight-only, per output channel, symmetric); gguf: none (F32) or int8 (llama.cpp's Q8_0)", DefaultValueFactory = _ => "none" };
         quantize.AcceptOnlyFromAmong("none", "int8");
-        var outDir = new Option<string>("--out") { Description = "the folder to write", Required = true };
+        var outDir = new Option<string>("--out") { Description = "the folder to write (gguf: the .gguf file)", Required = true };
         var force = new Option<bool>("--force") { Description = "write into a folder that is not empty" };
         var cmd = new Command("export", "Write a checkpoint for other tools: Hugging Face GPT-2 weights, or ONNX with a KV cache (fp32 or int8).") { format, quantize, outDir, force };
         model.AddTo(cmd);
@@ -29,10 +30,18 @@ internal static class InteropCommands
         {
             string fmt = p.GetValue(format)!, target = p.GetValue(outDir)!;
             var q = JsonEnum.Parse<Quantization>(p.GetValue(quantize)!, "--quantize");
-            if (fmt != "onnx" && q != Quantization.None) throw new GptLabException("--quantize is for --format onnx");
-            Runs.OutputPaths.RequireOwnFolder(target, p.GetValue(force), "--out");
+            if (fmt == "hf" && q != Quantization.None) throw new GptLabException("--quantize is for --format onnx or gguf");
+            if (fmt == "gguf") Runs.OutputPaths.RequireNewFile(target, p.GetValue(force), "--out");
+            else Runs.OutputPaths.RequireOwnFolder(target, p.GetValue(force), "--out");
             string dir = model.Resolve(p);
             TorchRuntime.Initialize(p.GetValue(model.Threads));
+            if (fmt == "gguf")
+            {
+                using var ck = CheckpointStore.Load(dir);
+                var g = GgufExport.Write(ck.Model, ck.Tokenizer, target, q);
+                AnsiConsole.MarkupLineInterpolated($"[green]wrote[/] {target} (GGUF v3, llama.cpp gpt2, {g.Tensors} tensors, {g.Bytes / 1048576.0:0.0} MiB, {(q == Quantization.Int8 ? "Q8_0" : "F32")})");
+                return 0;
+            }
             if (fmt == "onnx")
             {
                 using var ck = CheckpointStore.Load(dir);

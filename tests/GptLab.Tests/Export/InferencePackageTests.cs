@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GptLab.Export;
 
 namespace GptLab.Tests.Export;
@@ -6,26 +5,6 @@ namespace GptLab.Tests.Export;
 /// <summary>GptLab.Inference as a NuGet package: packed with `dotnet pack`, restored into a fresh app, generating.</summary>
 public class InferencePackageTests
 {
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "GptLab.slnx"))) return d.FullName;
-        throw new InvalidOperationException("GptLab.slnx not found above the test folder");
-    }
-
-    private static (int Exit, string Out) Dotnet(string workDir, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output + err.Result);
-    }
-
     [Fact]
     public void ThePackedLibraryRestoresIntoAFreshAppAndGeneratesTheSameGreedyTextAsGptLab()
     {
@@ -34,8 +13,8 @@ public class InferencePackageTests
         var chars = new CharTokenizer("abcdefghij klmnop\n".Select(c => (int)c), withEos: true);
         OnnxExport.Write(model, chars, dir["model"]);
         string version = $"0.0.1-test{DateTime.UtcNow:yyyyMMddHHmmssfff}";   // a version of its own: the NuGet cache never serves an older build
-        var pack = Dotnet(RepoRoot(), "pack", "src/GptLab.Inference", "-c", "Release", "-o", dir["feed"], $"-p:Version={version}");
-        Assert.True(pack.Exit == 0, pack.Out);
+        var pack = ChildProcess.Run("dotnet", ChildProcess.RepoRoot(), "pack", "src/GptLab.Inference", "-c", "Release", "-o", dir["feed"], $"-p:Version={version}");
+        Assert.True(pack.Exit == 0, pack.Out + pack.Err);
 
         // the app, written as a user would: its own csproj (no repository props), a nuget.config naming the local feed
         Directory.CreateDirectory(dir["app"]);
@@ -58,8 +37,8 @@ public class InferencePackageTests
             Console.WriteLine(string.Join(",", ids));
             Console.WriteLine(string.Concat(generator.Generate("abc", new GenerationOptions { MaxNewTokens = 10, Seed = 1 })).Length);
             """);
-        var run = Dotnet(dir["app"], "run", "--", dir["model"]);
-        Assert.True(run.Exit == 0, run.Out);
+        var run = ChildProcess.Run("dotnet", dir["app"], "run", "--", dir["model"]);
+        Assert.True(run.Exit == 0, run.Out + run.Err);
         var expected = GptLab.Sampling.Sampler.Generate(model, [3, 1, 4], 1, new GptLab.Sampling.SamplingOptions { MaxNewTokens = 40, Temperature = 0, VocabLimit = chars.VocabSize, Window = GptLab.Sampling.WindowMode.Jump })[0];
         var lines = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains(string.Join(",", expected), lines);

@@ -50,6 +50,21 @@ public class OnnxCliTests(TrainedRun trained) : IClassFixture<TrainedRun>
         Assert.Equal("int8", config.GetProperty("gptlab").GetProperty("quantize").GetString());
     }
 
+    [Fact]
+    public void A_gguf_export_is_one_file_and_is_never_overwritten_without_force()
+    {
+        var r = Gptlab("export", "--run", "runs/tiny", "--format", "gguf", "--quantize", "int8", "--out", "tiny.gguf");
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Contains("Q8_0", r.Out);
+        long size = new FileInfo(trained.Dir["tiny.gguf"]).Length;
+        var again = Gptlab("export", "--run", "runs/tiny", "--format", "gguf", "--out", "tiny.gguf");
+        Assert.NotEqual(0, again.Exit);
+        Assert.Contains("--force", again.Err);
+        Assert.Equal(size, new FileInfo(trained.Dir["tiny.gguf"]).Length);
+        Assert.True(Gptlab("export", "--run", "runs/tiny", "--format", "gguf", "--out", "tiny.gguf", "--force").Exit == 0);
+        Assert.True(new FileInfo(trained.Dir["tiny.gguf"]).Length > size);   // F32 replaced Q8_0
+    }
+
     [Theory]
     [InlineData("--engine onnx: the exported model folder", "sample", "--engine", "onnx")]
     [InlineData("not --run", "sample", "--engine", "onnx", "--run", "runs/tiny")]
@@ -58,7 +73,7 @@ public class OnnxCliTests(TrainedRun trained) : IClassFixture<TrainedRun>
     [InlineData("has no config.json", "sample", "--engine", "onnx", "--model", "runs")]
     [InlineData("drop --no-cache", "sample", "--engine", "onnx", "--model", "onnx", "--no-cache")]
     [InlineData("needs --data", "eval", "--engine", "onnx", "--model", "onnx")]
-    [InlineData("--quantize is for --format onnx", "export", "--run", "runs/tiny", "--quantize", "int8", "--out", "hf")]
+    [InlineData("--quantize is for --format onnx or gguf", "export", "--run", "runs/tiny", "--quantize", "int8", "--out", "hf")]
     [InlineData("not empty", "export", "--run", "runs/tiny", "--format", "onnx", "--out", "runs")]
     public void Bad_onnx_input_is_one_clear_line(string expected, params string[] args)
     {
