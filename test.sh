@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests drive when it is missing and this user may (root, Debian/Ubuntu):
 # Chromium (report and dashboard pages), PostgreSQL (study storage), Open MPI (data-parallel training) and
-# node-llama-cpp (llama.cpp, to load GGUF exports).
+# node-llama-cpp and transformers.js (independent consumers of the GGUF and ONNX exports).
 # Then builds and runs `dotnet test`, and ends with one line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -26,16 +26,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# llama.cpp itself (node-llama-cpp's prebuilt CPU binaries, pinned in bench/gguf/package.json) checks GGUF exports
-if [ ! -d bench/gguf/node_modules/node-llama-cpp ]; then
+# llama.cpp itself (node-llama-cpp's prebuilt CPU binaries) checks GGUF exports; transformers.js (onnxruntime-node's
+# bundled CPU binaries; its install script would fetch GPU ones from GitHub, hence --ignore-scripts) checks ONNX exports.
+# Versions are pinned in bench/gguf/package.json and bench/onnx/package.json.
+for check in "gguf:node-llama-cpp:--omit=optional" "onnx:@huggingface/transformers:--ignore-scripts"; do
+  IFS=: read -r folder package flags <<<"$check"
+  [ -d "bench/$folder/node_modules/$package" ] && continue
   if command -v npm >/dev/null 2>&1; then
-    echo "installing node-llama-cpp (bench/gguf) …"
-    (cd bench/gguf && npm install --omit=optional --no-audit --no-fund --loglevel=error >/dev/null) \
-      || echo "warning: could not install bench/gguf's packages; the llama.cpp test will fail" >&2
+    echo "installing $package (bench/$folder) …"
+    (cd "bench/$folder" && npm install $flags --no-audit --no-fund --loglevel=error >/dev/null) \
+      || echo "warning: could not install bench/$folder's packages; the test that runs $package will fail" >&2
   else
-    echo "warning: npm missing; the llama.cpp test will fail" >&2
+    echo "warning: npm missing; the tests that run $package will fail" >&2
   fi
-fi
+done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -83,15 +83,24 @@ internal sealed class OnnxExporter
         return g.Op("And", [causal, notPad], "mask");
     }
 
-    /// <summary>cos and sin of each position's angles, (B, 1, T, hs/2), computed in float64 as <c>Rotary</c> does.</summary>
+    /// <summary>cos and sin of each position's angles, (B, 1, T, hs/2): rows of the tables <c>Rotary</c> builds (angles in
+    /// float64, then float32), gathered by position_ids — the same numbers as libtorch, no trigonometry per step, and
+    /// portable (ONNX Runtime builds without float64 Cos exist). Positions stay below block_size (ONNX decoding jumps).</summary>
     private (string Cos, string Sin) Rotary()
     {
-        int hs = c.HeadSize;
-        var inv = Enumerable.Range(0, hs / 2).Select(j => 1.0 / Math.Pow(c.RopeTheta, 2.0 * j / hs)).ToArray();
-        var pos = g.Op("Unsqueeze", [g.Op("Cast", ["position_ids"], "rope", ("to", (long)DataType.Double)), g.Ints(2)], "rope");   // (B, T, 1)
-        var angles = g.Op("Unsqueeze", [g.Op("Mul", [pos, g.Weight("rope.inv_freq", inv, hs / 2)], "rope"), g.Ints(1)], "rope");   // (B, 1, T, hs/2)
-        return (g.Op("Cast", [g.Op("Cos", [angles], "rope")], "rope", ("to", (long)DataType.Float)),
-                g.Op("Cast", [g.Op("Sin", [angles], "rope")], "rope", ("to", (long)DataType.Float)));
+        int hs = c.HeadSize, half = hs / 2, T = c.BlockSize;
+        var cos = new float[T * half];
+        var sin = new float[T * half];
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < half; j++)
+            {
+                double angle = t * (1.0 / Math.Pow(c.RopeTheta, 2.0 * j / hs));
+                cos[t * half + j] = (float)Math.Cos(angle);
+                sin[t * half + j] = (float)Math.Sin(angle);
+            }
+        string Table(string name, float[] data) =>
+            g.Op("Unsqueeze", [g.Op("Gather", [g.Weight(name, data, T, half), "position_ids"], "rope", ("axis", 0L)), g.Ints(1)], "rope");   // (B, 1, T, hs/2)
+        return (Table("rope.cos", cos), Table("rope.sin", sin));
     }
 
     private string Attention(string x, string p, int layer, string mask, (string Cos, string Sin) rope)
