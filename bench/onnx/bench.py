@@ -16,8 +16,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def timed(cmd):
+    # nanoGPT's fastest setting here: torch 1 thread, OpenBLAS 2 (Debian's torch with OpenBLAS's own threads beside
+    # torch's oversubscribes the 2 cores: 3x slower); only the python side reads OPENBLAS_NUM_THREADS
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2")
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     dt = time.perf_counter() - t0
     if r.returncode != 0:
         sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-2000:]}")
@@ -46,7 +49,7 @@ def main():
     print(f"files: checkpoint {ck / 2**20:.1f} MiB (weights + optimizer state), onnx fp32 {size(fp32) / 2**20:.1f} MiB, "
           f"onnx int8 {size(int8) / 2**20:.1f} MiB, gguf F32 {os.path.getsize(gguf) / 2**20:.1f} MiB")
 
-    py = ["/usr/bin/python3", os.path.join(ROOT, "bench/nanogpt_sample.py"), "--threads", "2"]
+    py = ["/usr/bin/python3", os.path.join(ROOT, "bench/nanogpt_sample.py"), "--threads", "1"]
     engines = {
         "nanoGPT sample.py": lambda n, s: py + ["--tokens", str(n), "--samples", str(s)],
         "gptlab sample (libtorch)": lambda n, s: [g, "sample", "--checkpoint", a.checkpoint, "--max-new-tokens", str(n), "--num-samples", str(s), "--threads", "2"],
@@ -60,6 +63,8 @@ def main():
     times = {(e, c[0]): [] for e in engines for c in cases}
     for r in range(a.rounds):
         for label, n, s in cases:
+            if s > 1 and r > 0:
+                continue   # 10 samples: one round (nanoGPT's sample.py generates them one after another: minutes)
             for e, make in engines.items():
                 cmd = make(n, s)
                 if cmd is None:
@@ -67,7 +72,7 @@ def main():
                 dt, _ = timed(cmd)
                 times[(e, label)].append(dt)
         print(f"round {r + 1} of {a.rounds} done", file=sys.stderr)
-    print(f"\nwhole process, median of {a.rounds} (2 threads for libtorch/nanoGPT; ONNX Runtime 1 thread), {a.tokens} tokens:")
+    print(f"\nwhole process, median of {a.rounds} (10 samples: one run) (libtorch 2 threads; nanoGPT torch 1 thread + OpenBLAS 2, its fastest here; ONNX Runtime 1 thread), {a.tokens} tokens:")
     print(f"| engine | {' | '.join(c[0] for c in cases)} | × nanoGPT (one sample) |")
     print("|---|" + "---|" * (len(cases) + 1))
     base = statistics.median(times[("nanoGPT sample.py", "one sample")])

@@ -38,7 +38,11 @@ public sealed class Tokenizer
 
     public int[] Encode(string text)
     {
-        if (byteLevel is not null) return [.. byteLevel.EncodeToIds(text)];
+        if (byteLevel is not null)
+        {
+            try { return [.. byteLevel.EncodeToIds(text)]; }
+            catch (KeyNotFoundException) { throw new InferenceException("the text has a character this model's vocabulary cannot spell (a byte it never saw)"); }
+        }
         var ids = new List<int>(text.Length);
         if (splitter is not null)
         {

@@ -88,8 +88,7 @@ public static class GgufExport
         {
             BpeTokenizer b => b.Model,
             Gpt2Tokenizer => Gpt2Tokenizer.AsBpeModel(),
-            CharTokenizer ch when ch.CodePoints.All(cp => cp < 128) =>
-                new BpeModel(ch.CodePoints.Select(cp => new[] { (byte)cp }).ToList(), [], ch.EosId is null ? [] : [CharTokenizer.EndOfText]),
+            CharTokenizer ch when ch.CodePoints.All(cp => cp < 128) => HfTokenizerJson.AsciiBytes(ch),
             CharTokenizer => throw new GptLabException("a character vocabulary with non-ASCII characters has no llama.cpp (byte-level BPE) form; use --format onnx"),
             _ => throw new GptLabException($"the {tokenizer.Kind} tokenizer has no llama.cpp form (byte-level BPE or ASCII characters); use --format onnx"),
         };

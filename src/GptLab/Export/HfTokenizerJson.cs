@@ -5,8 +5,8 @@ namespace GptLab.Export;
 
 /// <summary>
 /// Every GptLab tokenizer as a Hugging Face <c>tokenizer.json</c>, so an exported model carries a tokenizer other
-/// consumers load (transformers, transformers.js, GptLab.Inference): byte-level BPE for gpt2 and trained BPE;
-/// a BPE without merges over the characters (decoder Fuse) for char; WordLevel split by the word pattern for word.
+/// consumers load (transformers, transformers.js, GptLab.Inference): byte-level BPE for gpt2, trained BPE and ASCII
+/// characters; a BPE without merges over the characters (decoder Fuse) for other character vocabularies; WordLevel split by the word pattern for word.
 /// </summary>
 internal static class HfTokenizerJson
 {
@@ -14,10 +14,17 @@ internal static class HfTokenizerJson
     {
         BpeTokenizer bpe => BpeTokenizer.HuggingFaceJson(bpe.Model),
         Gpt2Tokenizer => BpeTokenizer.HuggingFaceJson(Gpt2Tokenizer.AsBpeModel()),
+        CharTokenizer ch when ch.CodePoints.All(cp => cp < 128) => BpeTokenizer.HuggingFaceJson(AsciiBytes(ch)),
         CharTokenizer ch => Char(ch),
         WordTokenizer w => Word(w),
         _ => throw new GptLabException($"the {tokenizer.Kind} tokenizer has no tokenizer.json form"),
     };
+
+    /// <summary>An ASCII character vocabulary is a byte-level BPE without merges: each character is its byte, spelled
+    /// as GPT-2 spells bytes (' ' is 'Ġ'). Consumers that assume byte-level BPE (ONNX Runtime GenAI's tokenizer, llama.cpp)
+    /// then read it too.</summary>
+    internal static BpeModel AsciiBytes(CharTokenizer t) =>
+        new(t.CodePoints.Select(cp => new[] { (byte)cp }).ToList(), [], t.EosId is null ? [] : [CharTokenizer.EndOfText]);
 
     private static string Char(CharTokenizer t)
     {

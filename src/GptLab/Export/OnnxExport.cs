@@ -56,6 +56,7 @@ public static class OnnxExport
             ["bos_token_id"] = tok.EosId, ["eos_token_id"] = tok.EosId, ["max_length"] = c.BlockSize, ["do_sample"] = true, ["temperature"] = 0.8, ["top_k"] = 200,
         }.ToJsonString(Json.Options));
         AtomicFile.WriteAllText(Path.Combine(outDir, "tokenizer.json"), tokenizerJson);
+        if (GenAiConfig(c, tok) is JsonObject genai) AtomicFile.WriteAllText(Path.Combine(outDir, "genai_config.json"), genai.ToJsonString(Json.Options));
         var special = new JsonObject();
         if (eos is not null) foreach (var k in new[] { "bos_token", "eos_token", "unk_token" }) special[k] = eos;
         if (tok is WordTokenizer) special["unk_token"] = WordTokenizer.Unknown;
@@ -66,5 +67,41 @@ public static class OnnxExport
         AtomicFile.WriteAllText(Path.Combine(outDir, "tokenizer_config.json"), tokenizerConfig.ToJsonString(Json.Options));
         AtomicFile.WriteAllText(Path.Combine(outDir, "special_tokens_map.json"), special.ToJsonString(Json.Options));
         return new OnnxExportResult(outDir, bytes, quantize, model.Graph.Node.Count);
+    }
+
+    /// <summary>
+    /// ONNX Runtime GenAI's config for this graph. Its "gpt2" type expects one combined past_%d cache per layer, so the
+    /// graph (Optimum's separate key/value) runs as its generic decoder-only type, "llama" (the inputs and outputs are
+    /// named below). GenAI needs an end-of-text id inside the vocabulary: without one, the first padding id stands in
+    /// (never a real token); a vocabulary with neither gets no genai_config.json.
+    /// </summary>
+    private static JsonObject? GenAiConfig(GptConfig c, ITokenizer tok)
+    {
+        int? eos = tok.EosId ?? (c.VocabSize > tok.VocabSize ? tok.VocabSize : null);
+        if (eos is null) return null;
+        return new JsonObject
+        {
+            ["model"] = new JsonObject
+            {
+                ["type"] = "llama", ["bos_token_id"] = eos, ["eos_token_id"] = eos, ["pad_token_id"] = eos, ["context_length"] = c.BlockSize, ["vocab_size"] = c.VocabSize,
+                ["decoder"] = new JsonObject
+                {
+                    ["session_options"] = new JsonObject { ["log_id"] = "onnxruntime-genai", ["provider_options"] = new JsonArray() },
+                    ["filename"] = ModelFile, ["head_size"] = c.HeadSize, ["hidden_size"] = c.NEmbd, ["num_attention_heads"] = c.NHead,
+                    ["num_hidden_layers"] = c.NLayer, ["num_key_value_heads"] = c.NHead,
+                    ["inputs"] = new JsonObject
+                    {
+                        ["input_ids"] = "input_ids", ["attention_mask"] = "attention_mask", ["position_ids"] = "position_ids",
+                        ["past_key_names"] = "past_key_values.%d.key", ["past_value_names"] = "past_key_values.%d.value",
+                    },
+                    ["outputs"] = new JsonObject { ["logits"] = "logits", ["present_key_names"] = "present.%d.key", ["present_value_names"] = "present.%d.value" },
+                },
+            },
+            ["search"] = new JsonObject
+            {
+                ["do_sample"] = false, ["max_length"] = c.BlockSize, ["min_length"] = 0, ["num_beams"] = 1, ["num_return_sequences"] = 1,
+                ["past_present_share_buffer"] = false, ["repetition_penalty"] = 1.0, ["temperature"] = 1.0, ["top_k"] = 1, ["top_p"] = 1.0,
+            },
+        };
     }
 }

@@ -7,11 +7,12 @@ public class ExportedTokenizerTests
 {
     private static readonly string Text = Tiny.ShakespeareText(3000) + " naïve café — 日本語 ok? 'tis, we'll 42 ";
 
-    public static TheoryData<string> Kinds => new() { "char", "gpt2", "bpe", "word" };
+    public static TheoryData<string> Kinds => new() { "char", "ascii-char", "gpt2", "bpe", "word" };
 
     private static ITokenizer Make(string kind) => kind switch
     {
         "char" => new CharTokenizer(Text.EnumerateRunes().Select(r => r.Value), withEos: true),
+        "ascii-char" => new CharTokenizer(Text.Where(c => c < 128).Select(c => (int)c), withEos: true),
         "gpt2" => new Gpt2Tokenizer(),
         "bpe" => new BpeTokenizer(BpeTrainer.Train(BpeTrainer.CountWords([Text], [CharTokenizer.EndOfText]), 256 + 200, [CharTokenizer.EndOfText])),
         _ => WordTokenizer.FromCounts(WordTokenizer.Count([Text]), 300, 1, withEos: true),
@@ -25,7 +26,7 @@ public class ExportedTokenizerTests
         using var dir = new TempDir();
         File.WriteAllText(dir["tokenizer.json"], HfTokenizerJson.Of(tok));
         var exported = Inference.Tokenizer.Load(dir.Path);
-        string sample = Text[^400..];
+        string sample = kind == "ascii-char" ? Text[^470..^70] : Text[^400..];
         int[] expected = tok.Encode(sample);
         Assert.Equal(expected, exported.Encode(sample));
         Assert.Equal(tok.Decode(expected.AsSpan()), exported.Decode(expected));

@@ -73,6 +73,7 @@ public class OnnxCliTests(TrainedRun trained) : IClassFixture<TrainedRun>
     [InlineData("has no config.json", "sample", "--engine", "onnx", "--model", "runs")]
     [InlineData("drop --no-cache", "sample", "--engine", "onnx", "--model", "onnx", "--no-cache")]
     [InlineData("needs --data", "eval", "--engine", "onnx", "--model", "onnx")]
+    [InlineData("cannot spell", "sample", "--engine", "onnx", "--model", "onnx", "--prompt", "naïve €")]
     [InlineData("--quantize is for --format onnx or gguf", "export", "--run", "runs/tiny", "--quantize", "int8", "--out", "hf")]
     [InlineData("not empty", "export", "--run", "runs/tiny", "--format", "onnx", "--out", "runs")]
     public void Bad_onnx_input_is_one_clear_line(string expected, params string[] args)
