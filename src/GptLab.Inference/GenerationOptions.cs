@@ -10,7 +10,13 @@ public sealed record GenerationOptions
     public long Seed { get; init; } = 1337;
     public bool StopAtEos { get; init; }              // end a sample at the end-of-text token
     public int? Keep { get; init; }                   // past block_size: tokens kept at each jump (default block_size / 2)
-}
 
-/// <summary>One entry of <see cref="Generator.NextTokens"/>: a token, its text and probability.</summary>
-public sealed record TokenProbability(int Id, string Text, double Probability);
+    /// <summary>Throws <see cref="InferenceException"/> naming the first option out of its range.</summary>
+    internal void Check()
+    {
+        if (MaxNewTokens < 0) throw new InferenceException($"MaxNewTokens must be ≥ 0, got {MaxNewTokens}");
+        if (!(Temperature >= 0)) throw new InferenceException($"Temperature must be ≥ 0 (0 = greedy), got {Temperature}");
+        if (TopK < 0) throw new InferenceException($"TopK must be ≥ 0 (0 = off), got {TopK}");
+        if (!(TopP > 0 && TopP <= 1)) throw new InferenceException($"TopP must be in (0, 1] (1 = off), got {TopP}");
+    }
+}

@@ -126,6 +126,7 @@ public sealed class Generator : IDisposable
     private IEnumerable<int[]> Steps(int[] prompt, int rows, GenerationOptions o)
     {
         if (prompt.Length == 0) throw new InferenceException("the prompt is empty");
+        o.Check();
         int block = Config.BlockSize, keep = o.Keep ?? Math.Max(1, block / 2);
         if (keep < 1 || keep >= block) throw new InferenceException($"keep must be in [1, {block - 1}] (block_size − 1), got {keep}");
         var pickers = Enumerable.Range(0, rows).Select(r => new TokenPicker(o with { Seed = o.Seed + r }, Config.TokenizerVocabSize)).ToArray();

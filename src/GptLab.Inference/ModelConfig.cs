@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace GptLab.Inference;
 
 /// <summary>The shape of an exported model, read from its <c>config.json</c> (GPT-2's keys + GptLab's block).</summary>
@@ -20,10 +18,7 @@ public sealed record ModelConfig
     public static ModelConfig Load(string directory)
     {
         string path = Path.Combine(directory, "config.json");
-        if (!File.Exists(path)) throw new InferenceException($"{directory} has no config.json — export the model with `gptlab export --format onnx --out {directory}`");
-        JsonNode root;
-        try { root = JsonNode.Parse(File.ReadAllText(path)) ?? throw new InferenceException($"{path} is empty"); }
-        catch (System.Text.Json.JsonException e) { throw new InferenceException($"{path} is not valid JSON ({e.Message.Split('\n')[0]})"); }
+        var root = JsonFile.Read(directory, "config.json", $" — export the model with `gptlab export --format onnx --out {directory}`");
         int Int(string key) => root[key]?.GetValue<int>() ?? throw new InferenceException($"{path} has no {key}");
         var g = root["gptlab"];
         var config = new ModelConfig

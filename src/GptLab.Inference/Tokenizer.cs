@@ -73,10 +73,7 @@ public sealed class Tokenizer
     public static Tokenizer Load(string directory)
     {
         string path = Path.Combine(directory, "tokenizer.json");
-        if (!File.Exists(path)) throw new InferenceException($"{directory} has no tokenizer.json");
-        JsonNode root;
-        try { root = JsonNode.Parse(File.ReadAllText(path)) ?? throw new InferenceException($"{path} is empty"); }
-        catch (System.Text.Json.JsonException e) { throw new InferenceException($"{path} is not valid JSON ({e.Message.Split('\n')[0]})"); }
+        var root = JsonFile.Read(directory, "tokenizer.json");
         var model = root["model"] as JsonObject ?? throw new InferenceException($"{path} has no model");
         var vocab = model["vocab"] as JsonObject ?? throw new InferenceException($"{path} has no vocabulary");
         var specials = (root["added_tokens"] as JsonArray ?? []).ToDictionary(t => t!["content"]!.GetValue<string>(), t => t!["id"]!.GetValue<int>(), StringComparer.Ordinal);

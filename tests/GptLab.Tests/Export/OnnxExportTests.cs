@@ -106,6 +106,23 @@ public class OnnxExportTests
         Assert.True(int8.ModelBytes < fp32.ModelBytes * 0.3, $"{int8.ModelBytes} vs {fp32.ModelBytes} bytes");
     }
 
+    [Theory]
+    [InlineData(-1, 0.8, 0, 1.0, "MaxNewTokens")]
+    [InlineData(5, -0.1, 0, 1.0, "Temperature")]
+    [InlineData(5, 0.8, -2, 1.0, "TopK")]
+    [InlineData(5, 0.8, 0, 1.5, "TopP")]
+    public void OptionsOutOfRangeAreOneLineErrorsForALibraryUser(int tokens, double temperature, int topK, double topP, string named)
+    {
+        using var dir = new TempDir();
+        using var model = Model("learned layernorm gelu tied bias");
+        OnnxExport.Write(model, Chars, dir.Path);
+        using var gen = Generator.Load(dir.Path);
+        var e = Assert.Throws<InferenceException>(() => gen.GenerateIds([1], 1, new GenerationOptions { MaxNewTokens = tokens, Temperature = temperature, TopK = topK, TopP = topP }));
+        Assert.StartsWith(named, e.Message);
+        Assert.Throws<InferenceException>(() => Generator.Load(dir["nowhere"]));
+        Assert.Throws<InferenceException>(() => gen.Tokenizer.Encode("xyz"));   // never seen by this vocabulary
+    }
+
     internal static double Nll(float[] logits, long[] ids, int rows, int len, int V)
     {
         double sum = 0;
