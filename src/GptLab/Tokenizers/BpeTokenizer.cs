@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using GptLab.IO;
 using Microsoft.ML.Tokenizers;
 
@@ -17,15 +18,19 @@ public sealed class BpeTokenizer : ITokenizer
     public const string RanksFile = "tokenizer.tiktoken";
     public const string EndOfText = "<|endoftext|>";
 
-    private readonly TiktokenTokenizer tokenizer;
+    private readonly ThreadLocal<TiktokenTokenizer> tokenizer;   // one per thread, as Gpt2Tokenizer's (prepare encodes in parallel)
     private readonly Dictionary<string, int> specials;
 
     public BpeTokenizer(BpeModel model)
     {
         Model = model;
         specials = model.Specials.Select((s, i) => (s, i)).ToDictionary(x => x.s, x => model.Tokens.Count + x.i, StringComparer.Ordinal);
-        using var ranks = new MemoryStream(Encoding.UTF8.GetBytes(RanksText(model)));
-        tokenizer = TiktokenTokenizer.Create(ranks, new RegexPreTokenizer(BpeTrainer.Gpt2Regex, specials), null, specials);
+        byte[] ranks = Encoding.UTF8.GetBytes(RanksText(model));
+        tokenizer = new ThreadLocal<TiktokenTokenizer>(() =>
+        {
+            using var stream = new MemoryStream(ranks);
+            return TiktokenTokenizer.Create(stream, new RegexPreTokenizer(new Regex(BpeTrainer.Gpt2Pattern, RegexOptions.Compiled), specials), null, specials);
+        });
         EosId = specials.TryGetValue(EndOfText, out int eos) ? eos : null;
     }
 
@@ -35,7 +40,7 @@ public sealed class BpeTokenizer : ITokenizer
     public int? EosId { get; }
 
     public void Encode(string text, List<int> ids) =>
-        ids.AddRange(tokenizer.EncodeToIds(text, considerPreTokenization: true, considerNormalization: true));
+        ids.AddRange(tokenizer.Value!.EncodeToIds(text, considerPreTokenization: true, considerNormalization: true));
 
     public string Decode(ReadOnlySpan<int> ids) => Encoding.UTF8.GetString(DecodeBytes(ids));
 

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using GptLab.IO;
 using Microsoft.ML.Tokenizers;
 
@@ -15,7 +16,9 @@ public sealed class Gpt2Tokenizer : ITokenizer
 {
     public const string FileName = "tokenizer.json";
     private static readonly Lazy<TiktokenTokenizer> Shared = new(Create);
-    private static readonly Lazy<TiktokenTokenizer> Ordinary = new(CreateOrdinary);
+    // One encoder per thread: a TiktokenTokenizer shared by the threads of `prepare` serialises them on its regex
+    // runner and its cache (2 threads: 10 MB/s; one each: 33 MB/s, against 25 on one thread).
+    private static readonly ThreadLocal<TiktokenTokenizer> Ordinary = new(CreateOrdinary);
     private readonly TiktokenTokenizer tokenizer = Shared.Value;
 
     public string Kind => "gpt2";
@@ -23,7 +26,7 @@ public sealed class Gpt2Tokenizer : ITokenizer
     public int? EosId => 50256;
 
     public void Encode(string text, List<int> ids) =>
-        ids.AddRange(Ordinary.Value.EncodeToIds(text, considerPreTokenization: true, considerNormalization: true));
+        ids.AddRange(Ordinary.Value!.EncodeToIds(text, considerPreTokenization: true, considerNormalization: true));
 
     public string Decode(ReadOnlySpan<int> ids)
     {
@@ -44,11 +47,11 @@ public sealed class Gpt2Tokenizer : ITokenizer
         return TiktokenTokenizer.CreateForModel("gpt2", vocab);
     }
 
-    /// <summary>The same vocabulary and pre-tokenization with no special tokens.</summary>
+    /// <summary>The same vocabulary and pre-tokenization with no special tokens (with a regex of its own: see Ordinary).</summary>
     private static TiktokenTokenizer CreateOrdinary()
     {
         using Stream vocab = Vocabulary();
-        return TiktokenTokenizer.Create(vocab, new RegexPreTokenizer(BpeTrainer.Gpt2Regex, null), null, null);
+        return TiktokenTokenizer.Create(vocab, new RegexPreTokenizer(new Regex(BpeTrainer.Gpt2Pattern, RegexOptions.Compiled), null), null, null);
     }
 
     private static Stream Vocabulary() =>

@@ -78,6 +78,33 @@ public class PrepareTests
         Assert.True(whole.Length * 4 >= all.Length - 8);
     }
 
+    [Theory]
+    [InlineData("gpt2")]
+    [InlineData("bpe")]
+    public void A_multi_document_corpus_gets_the_ids_of_encoding_each_document_alone_on_one_thread(string kind)
+    {
+        // 3,000 documents in batches encoded on all cores, each thread with its own encoder: the shards must hold
+        // exactly the ids one tokenizer gives document by document, joined by end-of-text
+        string shakespeare = Tiny.ShakespeareText(400_000);
+        var docs = Enumerable.Range(0, 3000).Select(i => shakespeare.Substring(i * 131 % 390_000, 40 + i % 400) + $" — doc {i} naïve ☃").Select(d => d.Trim()).ToList();   // the JSONL reader trims each document
+        using var dir = new TempDir();
+        File.WriteAllLines(dir["d.jsonl"], docs.Select(d => System.Text.Json.JsonSerializer.Serialize(new { text = d })));
+        var meta = DatasetPreparer.Prepare(new PrepareOptions { Source = CorpusSource.FromPath(dir["d.jsonl"], null), OutDir = dir["o"], Tokenizer = kind, VocabSize = 600, ValFraction = 0 });
+        using var ds = Dataset.Open(dir["o"]);
+        var fresh = kind == "gpt2" ? (ITokenizer)new Gpt2Tokenizer() : BpeTokenizer.Load(dir["o"]);
+        int eos = fresh.EosId!.Value;
+        var expected = new List<int>();
+        foreach (var d in docs)
+        {
+            if (expected.Count > 0) expected.Add(eos);
+            fresh.Encode(d, expected);
+        }
+        Assert.Equal(3000, meta.Train.Documents);
+        var actual = ds.Train.ReadAll();
+        int at = Enumerable.Range(0, Math.Min(actual.Length, expected.Count)).FirstOrDefault(i => actual[i] != expected[i]);
+        Assert.True(expected.SequenceEqual(actual), $"at {at}: expected '{fresh.Decode(expected.Skip(Math.Max(0, at - 5)).Take(10).ToArray())}', got '{fresh.Decode(actual.Skip(Math.Max(0, at - 5)).Take(10).ToArray())}'");
+    }
+
     [Fact]
     public void A_file_without_line_breaks_is_cut_between_words_with_the_same_tokens()
     {
