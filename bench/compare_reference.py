@@ -3,6 +3,10 @@
 alternating them, and prints medians and the GptLab/PyTorch speed ratio (tokens/s) per round.
 
 Usage:  python3 bench/compare_reference.py [--config a|b] [--dtype float32|bfloat16] [--rounds 5] [--iters N]
+        [--reference plain|nanogpt]
+--reference nanogpt times nanoGPT's own train.py loop instead (bench/nanogpt_train_step.py: its model.py and
+configure_optimizers, autocast for bf16, clip 1.0; config b with dropout 0.2 as train_shakespeare_char.py), and GptLab
+with the same dropout.
 Needs:  a published gptlab (default: dotnet publish src/GptLab.Cli -c Release -o out), and for the reference
         Debian's python3-torch (apt-get install python3-torch libopenblas0-openmp). Without ../shared/bench/ the
         reference is skipped with a message.
@@ -28,6 +32,7 @@ def main():
     ap.add_argument("--iters", type=int, default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gptlab", default=os.path.join(ROOT, "out", "gptlab"))
+    ap.add_argument("--reference", default="plain", choices=["plain", "nanogpt"])
     a = ap.parse_args()
     iters = a.iters or (40 if a.config == "a" else 8)
     warm = 5 if a.config == "a" else 2
@@ -37,6 +42,12 @@ def main():
     env.pop("OPENBLAS_CORETYPE", None)
     ref = ["/usr/bin/python3", REF, "--config", a.config, "--iters", str(iters), "--warmup", str(warm), "--threads", str(a.threads)]
     have_ref = os.path.exists(REF)
+    if a.reference == "nanogpt":
+        dropout = "0.2" if a.config == "b" else "0.0"
+        ours += ["--set", f"dropout={dropout}"]
+        ref = ["/usr/bin/python3", os.path.join(ROOT, "bench", "nanogpt_train_step.py"), "--config", a.config, "--dtype", a.dtype,
+               "--iters", str(iters), "--warmup", str(warm), "--threads", str(a.threads), "--dropout", dropout]
+        have_ref = os.path.exists(os.path.join(os.path.dirname(ROOT), "shared", "reference", "nanogpt", "model.py"))
     if not have_ref:
         print(f"note: {REF} not found: timing GptLab alone")
     rows = []
