@@ -16,10 +16,23 @@ public sealed class DownloaderTests : IDisposable
 
     public DownloaderTests()
     {
-        int port = Random.Shared.Next(20000, 60000);
-        prefix = $"http://127.0.0.1:{port}/";
-        listener.Prefixes.Add(prefix);
-        listener.Start();
+        // a random port below Linux's ephemeral range (32768–60999, where the suite's own connections live); another
+        // port if it is taken after all
+        for (int attempt = 0; ; attempt++)
+        {
+            prefix = $"http://127.0.0.1:{Random.Shared.Next(20000, 32000)}/";
+            listener.Prefixes.Add(prefix);
+            try
+            {
+                listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 20)
+            {
+                listener.Close();
+                listener = new HttpListener();
+            }
+        }
         _ = Task.Run(Serve);
     }
 
