@@ -8,6 +8,8 @@ internal sealed class TokenPicker(GenerationOptions o, int vocabLimit)
     private readonly Random random = new((int)(o.Seed ^ (o.Seed >> 32)));
     private float[] scratch = [];
     private int[] order = [];
+    private float[] keys = [];
+    private readonly PriorityQueue<float, float> heap = new();
 
     public int Pick(ReadOnlySpan<float> logits)
     {
@@ -18,17 +20,20 @@ internal sealed class TokenPicker(GenerationOptions o, int vocabLimit)
         for (int i = 0; i < V; i++) p[i] = (float)(logits[i] / o.Temperature);
         int kept = V;
         for (int i = 0; i < V; i++) order[i] = i;
-        if ((o.TopK > 0 && o.TopK < V) || o.TopP < 1.0)
+        bool topK = o.TopK > 0 && o.TopK < V;
+        if (topK)
         {
-            var keys = p.ToArray();
-            Array.Sort(keys, order, 0, V);               // ascending
-            Array.Reverse(order, 0, V);
-            if (o.TopK > 0 && o.TopK < V)
-            {
-                float kth = p[order[o.TopK - 1]];
-                kept = o.TopK;
-                while (kept < V && p[order[kept]] == kth) kept++;   // ties with the k-th survive, as masked_fill(l < kth)
-            }
+            // the k-th largest by a size-k heap, not a sort of the whole vocabulary (50,257 for GPT-2) every token
+            float kth = KthLargest(p, o.TopK);
+            kept = 0;
+            for (int i = 0; i < V; i++) if (p[i] >= kth) order[kept++] = i;   // ties with the k-th survive, as masked_fill(l < kth)
+        }
+        if (topK || o.TopP < 1.0)
+        {
+            if (keys.Length < kept) keys = new float[V];
+            for (int i = 0; i < kept; i++) keys[i] = p[order[i]];
+            Array.Sort(keys, order, 0, kept);             // the survivors, most likely first
+            Array.Reverse(order, 0, kept);
         }
         double max = double.NegativeInfinity, sum = 0;
         for (int i = 0; i < kept; i++) max = Math.Max(max, p[order[i]]);
@@ -52,6 +57,17 @@ internal sealed class TokenPicker(GenerationOptions o, int vocabLimit)
             if (u < acc) return order[i];
         }
         return order[kept - 1];
+    }
+
+    private float KthLargest(ReadOnlySpan<float> p, int k)
+    {
+        heap.Clear();
+        foreach (var v in p)
+        {
+            if (heap.Count < k) heap.Enqueue(v, v);
+            else if (v > heap.Peek()) heap.EnqueueDequeue(v, v);
+        }
+        return heap.Peek();
     }
 
     public static int ArgMax(ReadOnlySpan<float> x)
