@@ -92,10 +92,9 @@ public static class GgufExport
             CharTokenizer => throw new GptLabException("a character vocabulary with non-ASCII characters has no llama.cpp (byte-level BPE) form; use --format onnx"),
             _ => throw new GptLabException($"the {tokenizer.Kind} tokenizer has no llama.cpp form (byte-level BPE or ASCII characters); use --format onnx"),
         };
-        string Spell(byte[] t) => new([.. t.Select(x => BpeTokenizer.ByteEncoder[x])]);
-        var tokens = model.Tokens.Select(Spell).Concat(model.Specials).ToList();
+        var tokens = model.Tokens.Select(BpeTokenizer.Spell).Concat(model.Specials).ToList();
         var types = Enumerable.Repeat(1, model.Tokens.Count).Concat(Enumerable.Repeat(3, model.Specials.Count)).ToList();
-        var merges = model.Merges.Select(m => $"{Spell(model.Tokens[m.Left])} {Spell(model.Tokens[m.Right])}").ToArray();
+        var merges = model.Merges.Select(m => $"{BpeTokenizer.Spell(model.Tokens[m.Left])} {BpeTokenizer.Spell(model.Tokens[m.Right])}").ToArray();
         return ([.. tokens], [.. types], merges);
     }
 }

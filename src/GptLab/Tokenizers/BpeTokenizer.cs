@@ -152,7 +152,8 @@ public sealed class BpeTokenizer : ITokenizer
         return map;
     }
 
-    private static string Spell(byte[] token) => new(token.Select(b => ByteEncoder[b]).ToArray());
+    /// <summary>A token's bytes as byte-level BPE vocabularies spell them.</summary>
+    internal static string Spell(byte[] token) => new(token.Select(b => ByteEncoder[b]).ToArray());
 
     /// <summary>The Hugging Face tokenizer.json of a byte-level BPE (vocabulary, merges, special tokens).</summary>
     internal static string HuggingFaceJson(BpeModel m)
@@ -163,24 +164,14 @@ public sealed class BpeTokenizer : ITokenizer
         for (int i = 0; i < m.Specials.Count; i++)
         {
             vocab[m.Specials[i]] = m.Tokens.Count + i;
-            added.Add(new JsonObject
-            {
-                ["id"] = m.Tokens.Count + i, ["content"] = m.Specials[i], ["single_word"] = false, ["lstrip"] = false,
-                ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
-            });
+            added.Add(HfTokenizerJson.Special(m.Tokens.Count + i, m.Specials[i]));
         }
         var byteLevel = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true };
-        var root = new JsonObject
+        return HfTokenizerJson.Root(added, byteLevel, byteLevel.DeepClone(), new JsonObject
         {
-            ["version"] = "1.0", ["truncation"] = null, ["padding"] = null, ["added_tokens"] = added, ["normalizer"] = null,
-            ["pre_tokenizer"] = byteLevel, ["post_processor"] = byteLevel.DeepClone(), ["decoder"] = byteLevel.DeepClone(),
-            ["model"] = new JsonObject
-            {
-                ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = null, ["end_of_word_suffix"] = null,
-                ["fuse_unk"] = false, ["byte_fallback"] = false, ["ignore_merges"] = false, ["vocab"] = vocab,
-                ["merges"] = new JsonArray(m.Merges.Select(x => (JsonNode?)new JsonArray(Spell(m.Tokens[x.Left]), Spell(m.Tokens[x.Right]))).ToArray()),
-            },
-        };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = null, ["end_of_word_suffix"] = null,
+            ["fuse_unk"] = false, ["byte_fallback"] = false, ["ignore_merges"] = false, ["vocab"] = vocab,
+            ["merges"] = new JsonArray(m.Merges.Select(x => (JsonNode?)new JsonArray(Spell(m.Tokens[x.Left]), Spell(m.Tokens[x.Right]))).ToArray()),
+        }, postProcessor: byteLevel.DeepClone());
     }
 }

@@ -9,7 +9,7 @@ namespace GptLab.Tests.Export;
 /// <summary>GGUF for llama.cpp: written, re-read, and run by llama.cpp itself (node-llama-cpp's prebuilt binaries).</summary>
 public class GgufExportTests
 {
-    private static readonly CharTokenizer Chars = new("abcdefghij klmnop\n".Select(c => (int)c), withEos: true);
+    private static CharTokenizer Chars => OnnxExportTests.Chars;
 
     [Fact]
     public void TheFileReadsBackWithGpt2sMetadataTensorNamesShapesAndBytes()

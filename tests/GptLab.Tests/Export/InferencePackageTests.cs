@@ -10,7 +10,7 @@ public class InferencePackageTests
     {
         using var dir = new TempDir();
         using var model = OnnxExportTests.Model("learned layernorm gelu tied bias");
-        var chars = new CharTokenizer("abcdefghij klmnop\n".Select(c => (int)c), withEos: true);
+        var chars = OnnxExportTests.Chars;
         OnnxExport.Write(model, chars, dir["model"]);
         string version = $"0.0.1-test{DateTime.UtcNow:yyyyMMddHHmmssfff}";   // a version of its own: the NuGet cache never serves an older build
         var pack = ChildProcess.Run("dotnet", ChildProcess.RepoRoot(), "pack", "src/GptLab.Inference", "-c", "Release", "-o", dir["feed"], $"-p:Version={version}");

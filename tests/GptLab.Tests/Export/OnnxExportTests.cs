@@ -10,7 +10,8 @@ namespace GptLab.Tests.Export;
 /// <summary>Export → ONNX Runtime (the real Microsoft.ML.OnnxRuntime package) → the same numbers as GptLab's libtorch model.</summary>
 public class OnnxExportTests
 {
-    private static readonly CharTokenizer Chars = new("abcdefghij klmnop\n".Select(c => (int)c), withEos: true);
+    /// <summary>The vocabulary of every export test's tiny model (18 characters and end-of-text; the models pad to 24).</summary>
+    internal static readonly CharTokenizer Chars = new("abcdefghij klmnop\n".Select(c => (int)c), withEos: true);
 
     public static TheoryData<string> Variants => new()
     {

@@ -10,7 +10,7 @@ public class OnnxGenAiTests
     [Fact]
     public void OnnxRuntimeGenAiGeneratesGptLabsGreedyTokensFromTheExport()
     {
-        var chars = new CharTokenizer("abcdefghij klmnop\n".Select(c => (int)c), withEos: true);
+        var chars = OnnxExportTests.Chars;
         using var dir = new TempDir();
         using var model = OnnxExportTests.Model("learned layernorm gelu tied bias");
         OnnxExport.Write(model, chars, dir.Path);

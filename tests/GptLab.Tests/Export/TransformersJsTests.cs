@@ -8,7 +8,7 @@ namespace GptLab.Tests.Export;
 /// loads the folder as Hugging Face Optimum's GPT-2 layout and gets GptLab's logits and greedy text.</summary>
 public class TransformersJsTests
 {
-    private static readonly CharTokenizer Chars = new("abcdefghij klmnop\n".Select(c => (int)c), withEos: true);
+    private static CharTokenizer Chars => OnnxExportTests.Chars;
 
     [Theory]
     [InlineData("learned layernorm gelu tied bias")]

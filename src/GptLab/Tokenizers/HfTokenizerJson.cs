@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace GptLab.Export;
+namespace GptLab.Tokenizers;
 
 /// <summary>
 /// Every GptLab tokenizer as a Hugging Face <c>tokenizer.json</c>, so an exported model carries a tokenizer other
@@ -57,14 +57,17 @@ internal static class HfTokenizerJson
         return Root(added, split, new JsonObject { ["type"] = "Fuse" }, new JsonObject { ["type"] = "WordLevel", ["vocab"] = vocab, ["unk_token"] = WordTokenizer.Unknown });
     }
 
-    private static JsonObject Special(int id, string content) => new()
+    /// <summary>One entry of added_tokens: a special token matched whole.</summary>
+    public static JsonObject Special(int id, string content) => new()
     {
         ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
     };
 
-    private static string Root(JsonArray added, JsonNode? preTokenizer, JsonNode decoder, JsonObject model) => new JsonObject
+    /// <summary>The file around a model: version, added tokens, pre-tokenizer, post-processor and decoder, in the
+    /// key order Hugging Face's tokenizers writes.</summary>
+    public static string Root(JsonArray added, JsonNode? preTokenizer, JsonNode decoder, JsonObject model, JsonNode? postProcessor = null) => new JsonObject
     {
         ["version"] = "1.0", ["truncation"] = null, ["padding"] = null, ["added_tokens"] = added, ["normalizer"] = null,
-        ["pre_tokenizer"] = preTokenizer, ["post_processor"] = null, ["decoder"] = decoder, ["model"] = model,
+        ["pre_tokenizer"] = preTokenizer, ["post_processor"] = postProcessor, ["decoder"] = decoder, ["model"] = model,
     }.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 }
