@@ -33,7 +33,7 @@ public sealed class Generator : IDisposable
 
     /// <summary>Opens an exported model folder. <paramref name="threads"/>: ONNX Runtime's intra-op threads (default 1:
     /// one row's cached step is a chain of small kernels that thread hand-offs slow down).</summary>
-    public static Generator Load(string directory, int threads = 1, bool? prepack = null)
+    public static Generator Load(string directory, int threads = 1)
     {
         if (!System.IO.Directory.Exists(directory)) throw new InferenceException($"{directory}: no such folder");
         var config = ModelConfig.Load(directory);
@@ -42,7 +42,6 @@ public sealed class Generator : IDisposable
         if (!File.Exists(file)) throw new InferenceException($"{directory} has no {config.ModelFile}");
         var options = new SessionOptions { IntraOpNumThreads = Math.Max(1, threads), InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", threads > 1 ? "1" : "0");
-        if (prepack is false) options.AddSessionConfigEntry("session.disable_prepacking", "1");
         InferenceSession session;
         try { session = new InferenceSession(file, options); }
         catch (OnnxRuntimeException e) { throw new InferenceException($"{file}: ONNX Runtime cannot load it ({e.Message.Split('\n')[0]})"); }

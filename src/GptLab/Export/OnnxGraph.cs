@@ -44,8 +44,6 @@ internal sealed class OnnxGraph
 
     public string Weight(string name, sbyte[] data, params long[] dims) => Initializer(name, TensorProto.Types.DataType.Int8, dims, Bytes(data));
 
-    public string Weight(string name, double[] data, params long[] dims) => Initializer(name, TensorProto.Types.DataType.Double, dims, Bytes(data));
-
     /// <summary>A 1-D int64 constant (shapes, axes, indices), shared by every node that uses the same values.</summary>
     public string Ints(params long[] values) => Shared("i64:" + string.Join(',', values), n => Initializer(n, TensorProto.Types.DataType.Int64, [values.Length], Bytes(values)));
 
