@@ -61,7 +61,7 @@ internal static class BenchCommand
             table.AddRow("  forward", $"{r.ForwardMs:0.00}");
             table.AddRow("  backward + clip", $"{r.BackwardMs:0.00}");
             table.AddRow("  optimizer", $"{r.OptimizerMs:0.00}");
-            if (r.WorldSize > 1) table.AddRow("  allreduce", $"{r.SyncMs:0.00} ({r.WorldSize} ranks, {r.SyncMs / r.MsPerIter:P0} of the step)");
+            if (r.WorldSize > 1) table.AddRow("  allreduce", $"{r.SyncMs:0.00} waited after backward ({r.WorldSize} ranks, {r.SyncMs / r.MsPerIter:P0} of the step); {r.AllreduceMs:0.00} in MPI_Allreduce");
             table.AddRow("MFU", $"{r.Mfu * 100:0.0}% of {r.PeakFlops / 1e9:0} GFLOP/s (measured {r.Dtype} matmul)");
             table.AddRow("peak RSS", $"{r.PeakRssMb:0} MiB");
             table.AddRow("MKL shim", r.MklShim ? "loaded" : TorchRuntime.MklShimNote ?? "no");

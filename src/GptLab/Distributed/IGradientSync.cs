@@ -14,8 +14,9 @@ public interface IGradientSync
     /// <summary>Rank 0's values for every tensor, on every rank (weights at start).</summary>
     void Broadcast(IReadOnlyList<Tensor> tensors);
 
-    /// <summary>Replaces each gradient with its mean over ranks (summed over flat buckets, divided by Size).</summary>
-    void AverageGradients(IReadOnlyList<Tensor> grads);
+    /// <summary>Starts one step's averaging of gradients over ranks (each gradient replaced by its mean); the
+    /// training step adds them as backward completes them.</summary>
+    IGradientAverage StartAverage();
 
     /// <summary>Sums each value over ranks.</summary>
     double[] Sum(double[] values);

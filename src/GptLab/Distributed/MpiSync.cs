@@ -3,25 +3,30 @@ using static TorchSharp.torch;
 namespace GptLab.Distributed;
 
 /// <summary>
-/// Data parallelism over MPI (written by hand: TorchSharp has no torch.distributed). Gradients are packed into flat
-/// fp32 buckets of about 25 MB, each summed with one MPI_Allreduce straight on the tensor's memory
-/// (<c>data_ptr</c>, no managed copy), then divided by the number of ranks and unpacked.
+/// Data parallelism over MPI (written by hand: TorchSharp has no torch.distributed). Gradients are averaged in flat
+/// fp32 buckets (<see cref="BucketedAverage"/>), each summed with one MPI_Allreduce straight on the tensor's memory
+/// (<c>data_ptr</c>, no managed copy) on the MPI thread while backward goes on, then divided by the number of ranks.
 /// </summary>
 public sealed unsafe class MpiSync : IGradientSync
 {
-    private const long BucketFloats = 25L << 18;   // 25 MiB of floats
+    private const long BroadcastFloats = 25L << 18;   // 25 MiB of floats
     private static MpiSync? current;
+    private readonly List<Tensor> buckets = [];       // BucketedAverage's buffers, kept from step to step
 
     private MpiSync()
     {
-        Mpi.Init();
-        Rank = Mpi.Rank();
-        Size = Mpi.Size();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Mpi.Shutdown();
+        Thread = new MpiThread();
+        Thread.Run(Mpi.Init);
+        Rank = Thread.Run(Mpi.Rank);
+        Size = Thread.Run(Mpi.Size);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Thread.Run(Mpi.Shutdown);
     }
 
     public int Rank { get; }
     public int Size { get; }
+
+    /// <summary>Every MPI call of the process runs on this thread.</summary>
+    internal MpiThread Thread { get; }
 
     /// <summary>The process's synchronization: MPI when started by mpirun/srun with several ranks, else none.</summary>
     public static IGradientSync Detect() => Mpi.Launched ? current ??= new MpiSync() : SingleProcess.Instance;
@@ -29,61 +34,50 @@ public sealed unsafe class MpiSync : IGradientSync
     public void Broadcast(IReadOnlyList<Tensor> tensors)
     {
         using var scope = NewDisposeScope();
-        foreach (var bucket in Buckets(tensors))
+        var bucket = new List<Tensor>();
+        long n = 0;
+        for (int i = 0; i < tensors.Count; i++)
         {
-            var flat = cat(bucket.Select(t => t.detach().to(ScalarType.Float32).reshape(-1)).ToArray()).contiguous();
-            Mpi.Broadcast((float*)flat.storage<float>().data_ptr(), flat.numel(), 0);
+            bucket.Add(tensors[i]);
+            n += tensors[i].numel();
+            if (n < BroadcastFloats && i < tensors.Count - 1) continue;
+            var flat = cat(bucket.Select(b => b.detach().to(ScalarType.Float32).reshape(-1)).ToArray()).contiguous();
+            Thread.Run(() => Mpi.Broadcast((float*)flat.storage<float>().data_ptr(), flat.numel(), 0));
             long off = 0;
             using (no_grad())
-                foreach (var t in bucket)
+                foreach (var b in bucket)
                 {
-                    t.copy_(flat.narrow(0, off, t.numel()).view(t.shape));
-                    off += t.numel();
+                    b.copy_(flat.narrow(0, off, b.numel()).view(b.shape));
+                    off += b.numel();
                 }
+            bucket.Clear();
+            n = 0;
         }
     }
 
-    public void AverageGradients(IReadOnlyList<Tensor> grads)
+    public IGradientAverage StartAverage() => new BucketedAverage(this);
+
+    /// <summary>Bucket <paramref name="index"/>'s buffer of <paramref name="floats"/> floats (made once; remade if the size changed).</summary>
+    internal Tensor Bucket(int index, long floats)
     {
-        using var scope = NewDisposeScope();
-        foreach (var bucket in Buckets(grads))
+        if (index == buckets.Count) buckets.Add(empty(floats, ScalarType.Float32).DetachFromDisposeScope());
+        else if (buckets[index].numel() != floats)
         {
-            var flat = cat(bucket.Select(g => g.reshape(-1)).ToArray()).contiguous();
-            Mpi.AllReduceSum((float*)flat.storage<float>().data_ptr(), flat.numel());
-            flat.div_(Size);
-            long off = 0;
-            foreach (var g in bucket)
-            {
-                g.copy_(flat.narrow(0, off, g.numel()).view(g.shape));
-                off += g.numel();
-            }
+            buckets[index].Dispose();
+            buckets[index] = empty(floats, ScalarType.Float32).DetachFromDisposeScope();
         }
+        return buckets[index];
     }
 
     public double[] Sum(double[] values)
     {
         var copy = (double[])values.Clone();
-        fixed (double* p = copy) Mpi.AllReduceSum(p, copy.Length);
+        Thread.Run(() =>
+        {
+            fixed (double* p = copy) Mpi.AllReduceSum(p, copy.Length);
+        });
         return copy;
     }
 
-    public bool Any(bool value) => Mpi.AllReduceMax(value ? 1 : 0) == 1;
-
-    private static IEnumerable<List<Tensor>> Buckets(IReadOnlyList<Tensor> tensors)
-    {
-        var bucket = new List<Tensor>();
-        long n = 0;
-        foreach (var t in tensors)
-        {
-            bucket.Add(t);
-            n += t.numel();
-            if (n >= BucketFloats)
-            {
-                yield return bucket;
-                bucket = [];
-                n = 0;
-            }
-        }
-        if (bucket.Count > 0) yield return bucket;
-    }
+    public bool Any(bool value) => Thread.Run(() => Mpi.AllReduceMax(value ? 1 : 0)) == 1;
 }

@@ -9,7 +9,7 @@ public sealed class SingleProcess : IGradientSync
     public int Rank => 0;
     public int Size => 1;
     public void Broadcast(IReadOnlyList<Tensor> tensors) { }
-    public void AverageGradients(IReadOnlyList<Tensor> grads) { }
+    public IGradientAverage StartAverage() => NoAverage.Instance;
     public double[] Sum(double[] values) => values;
     public bool Any(bool value) => value;
 }

@@ -42,6 +42,34 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         set => transformer.Ctx.Autocast = value;
     }
 
+    /// <summary>
+    /// Data parallelism's view into backward (as PyTorch DDP's gradient-ready hooks): while set, a forward that
+    /// builds a graph marks the residual stream at the input of ln_f and of each block, and backward calls this with
+    /// the index of a stage of <see cref="GradientStages"/> as soon as that stage's gradients are complete.
+    /// </summary>
+    public Action<int>? OnGradientsReady
+    {
+        get => transformer.Ctx.OnGradientsReady;
+        set => transformer.Ctx.OnGradientsReady = value;
+    }
+
+    /// <summary>The parameters in the order backward completes them: stage 0 is ln_f (and an untied lm_head), stages
+    /// 1 … n_layer are blocks n_layer−1 … 0, and the last stage holds the rest (the embeddings: wte also makes the tied
+    /// logits, so it is complete only when backward ends, and no mark reports it).</summary>
+    public IReadOnlyList<IReadOnlyList<Parameter>> GradientStages()
+    {
+        int L = Config.NLayer;
+        var stages = Enumerable.Range(0, L + 2).Select(_ => new List<Parameter>()).ToList();
+        foreach (var (name, p) in named_parameters())
+        {
+            int stage = L + 1;
+            if (name.StartsWith("transformer.ln_f.", StringComparison.Ordinal) || name.StartsWith("lm_head.", StringComparison.Ordinal)) stage = 0;
+            else if (name.StartsWith("transformer.h.", StringComparison.Ordinal)) stage = L - int.Parse(name.Split('.')[2], System.Globalization.CultureInfo.InvariantCulture);
+            stages[stage].Add(p);
+        }
+        return stages;
+    }
+
     /// <summary>(B, T) token ids → (B, T, V) logits.</summary>
     public override Tensor forward(Tensor idx) => Forward(idx, null);
 
@@ -102,6 +130,14 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
 internal sealed class ModelContext
 {
     public ScalarType? Autocast { get; set; }
+
+    /// <summary>See <see cref="Gpt.OnGradientsReady"/>.</summary>
+    public Action<int>? OnGradientsReady { get; set; }
+
+    /// <summary>x, marked so that backward reports stage <paramref name="stage"/> complete when it passes (only while
+    /// someone listens and the forward builds a graph).</summary>
+    public Tensor MarkGradients(Tensor x, int stage) =>
+        OnGradientsReady is { } ready && x.requires_grad ? GradientsReady.Mark(x, ready, stage) : x;
 
     /// <summary>
     /// Inverted dropout with a mask from rand(): libtorch's CPU dropout (bernoulli) is 2–2.5× slower
@@ -176,8 +212,8 @@ internal sealed class Transformer : nn.Module
             }
         }
         x = ModelContext.Dropout(x, dropout, training);
-        for (int i = 0; i < h.Count; i++) x = h[i].Forward(x, start, cache?.Layer(i), docs);
-        return ln_f.call(x);
+        for (int i = 0; i < h.Count; i++) x = h[i].Forward(Ctx.MarkGradients(x, h.Count - i), start, cache?.Layer(i), docs);
+        return ln_f.call(Ctx.MarkGradients(x, 0));
     }
 }
 

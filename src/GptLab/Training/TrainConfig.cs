@@ -72,6 +72,7 @@ public sealed record TrainConfig
     public int Seed { get; init; } = 1337;
     public Precision Dtype { get; init; } = Precision.Float32; // float32 | bfloat16 (mixed precision: fp32 master weights)
     public int Threads { get; init; }                  // intra-op threads; 0 = all cores
+    public bool DdpOverlap { get; init; } = true;      // under mpirun: reduce gradient buckets while backward runs (PyTorch DDP); false: after it
     public string Device { get; init; } = "cpu";       // cpu | cuda | cuda:N (cuda needs GptLab built with a CUDA libtorch)
     public double PeakFlops { get; init; }             // FLOP/s the MFU is measured against; 0 = measure a matmul once
 

@@ -66,7 +66,7 @@ internal sealed class Trainer : IDisposable
             CheckpointStore.LoadWeights(model, Path.Combine(from, CheckpointStore.ModelFile));   // fine-tune
         optimizer = new Optimizer(model, config);
         scaler = config.Dtype == Precision.Float16 ? new LossScaler() : null;
-        trainingStep = new TrainingStep(model, optimizer, loss, data.Tokenizer.VocabSize, config.GradClip, this.sync, scaler);
+        trainingStep = new TrainingStep(model, optimizer, loss, data.Tokenizer.VocabSize, config.GradClip, this.sync, scaler, config.DdpOverlap);
         if (config.Batching == Batching.DocAligned && data.Tokenizer.EosId is null)
             throw new GptLabException($"config key 'batching': doc_aligned needs an end-of-text token between documents; the {data.Tokenizer.Kind} tokenizer of {data.Directory} has none — use batching: random");
         trainBatches = new BatchSource(data.Train, config.BatchSize, config.BlockSize, config.Batching == Batching.Sequential, (ulong)config.Seed * 2654435761UL + 1,

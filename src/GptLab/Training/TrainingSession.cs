@@ -19,7 +19,7 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Keys a resumed run may change; every other key would change the model, the data or the curve.</summary>
     public static IReadOnlySet<string> ResumableKeys { get; } = new SortedSet<string>(StringComparer.Ordinal)
     {
-        "max_iters", "epochs", "eval_interval", "eval_iters", "log_interval", "always_save_checkpoint", "threads", "eval_only",
+        "max_iters", "epochs", "eval_interval", "eval_iters", "log_interval", "always_save_checkpoint", "threads", "ddp_overlap", "eval_only",
         "sample_tokens", "sample_temperature", "sample_top_k", "peak_flops", "lr_decay_iters", "min_lr", "decay_lr",
     };
 

@@ -6,9 +6,9 @@ namespace GptLab.Tests.Training;
 /// <summary>Data-parallel training on real Open MPI (mpirun -np 2 on this machine).</summary>
 public class MpiTests
 {
-    private static string[] Tiny(string data, string outDir, int iters) =>
+    private static string[] Tiny(string data, string outDir, int iters, bool overlap = true) =>
     [
-        "train", "--data", data, "--out", outDir, "--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set", "block_size=16",
+        "train", "--data", data, "--out", outDir, "--set", $"ddp_overlap={(overlap ? "true" : "false")}", "--set", "n_layer=1", "--set", "n_head=2", "--set", "n_embd=16", "--set", "block_size=16",
         "--set", "batch_size=4", "--set", "eval_iters=2", "--set", "eval_interval=5", "--set", "sample_tokens=0", "--set", $"max_iters={iters}",
         "--set", "log_interval=1", "--set", "peak_flops=1e11", "--set", "gradient_accumulation_steps=2", "--set", "warmup_iters=0",
         "--set", $"lr_decay_iters={20}", "--samples", "0", "--threads", "1",
@@ -23,12 +23,14 @@ public class MpiTests
         for (int i = 0; i < expected.Count; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * Math.Abs(expected[i]), $"step {i + 1}: {expected[i]} vs {actual[i]}");
     }
 
-    [Fact]
-    public void Two_ranks_draw_the_loss_curve_of_one_process_accumulating_over_both()
+    [Theory]
+    [InlineData(true)]    // gradients sent while backward runs
+    [InlineData(false)]   // sent after it
+    public void Two_ranks_draw_the_loss_curve_of_one_process_accumulating_over_both(bool overlap)
     {
         using var dir = new TempDir();
         string data = GptLab.Tests.Tiny.CharDataset(dir, 8000);
-        var mpi = GptLabProcess.RunMpi(dir.Path, 2, Tiny(data, "mpi", 20));
+        var mpi = GptLabProcess.RunMpi(dir.Path, 2, Tiny(data, "mpi", 20, overlap));
         Assert.True(mpi.Exit == 0, mpi.Err + mpi.Out);
         var one = GptLabProcess.Run(dir.Path, Tiny(data, "one", 20));
         Assert.True(one.Exit == 0, one.Err);
