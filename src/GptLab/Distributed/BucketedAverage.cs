@@ -10,8 +10,10 @@ namespace GptLab.Distributed;
 /// </summary>
 internal sealed unsafe class BucketedAverage(MpiSync sync) : IGradientAverage
 {
-    /// <summary>4 MiB of floats: a block of a 6L/384 model is 1.8M parameters, so each block's gradients leave as soon
-    /// as backward has made them (PyTorch DDP sends its first bucket at 1 MB, the others at 25 MB).</summary>
+    /// <summary>4 MiB of floats: a block of a 6L/384 model is 1.8M parameters, so each block's gradients can leave as
+    /// soon as backward has made them (PyTorch DDP sends its first bucket at 1 MB, the others at 25 MB). Also fast in
+    /// Open MPI 4.1 with its defaults: between two ranks of this machine one 43 MB allreduce took ~145 ms (its default
+    /// algorithm; the ring 7–13 ms), while a kept 4 MiB buffer takes ~0.3 ms.</summary>
     public const long BucketFloats = 1L << 20;
 
     private readonly List<Tensor> pending = [];

@@ -22,25 +22,8 @@ internal static unsafe partial class Mpi
         Launched && int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? Environment.GetEnvironmentVariable("PMIX_RANK")
                                  ?? Environment.GetEnvironmentVariable("PMI_RANK") ?? Environment.GetEnvironmentVariable("SLURM_PROCID"), out int r) ? r : null;
 
-    /// <summary>
-    /// Open MPI settings GptLab chooses unless the user set them (mpirun --mca or OMPI_MCA_* in the environment):
-    /// gradients are large messages, and for them Open MPI 4.1's tuned defaults are slow on one host — measured
-    /// for 10.7M floats between 2 ranks of this 2-core machine: default algorithm 145 ms, ring 13 ms, ring without
-    /// the single-copy (CMA) path 7 ms (CMA reads each freshly written gradient buffer at 40 ms). The ring is also
-    /// the bandwidth-optimal allreduce between machines (what NCCL and the README's projection assume).
-    /// </summary>
-    internal static readonly (string Key, string Value)[] Defaults =
-    [
-        ("OMPI_MCA_coll_tuned_use_dynamic_rules", "1"),
-        ("OMPI_MCA_coll_tuned_allreduce_algorithm", "4"),        // ring
-        ("OMPI_MCA_btl_vader_single_copy_mechanism", "none"),   // copy through the shared-memory segment
-    ];
-
     public static void Init()
     {
-        // Set in the native environment (Environment.SetEnvironmentVariable does not reach getenv on Linux), before MPI_Init reads it.
-        foreach (var (key, value) in Defaults)
-            if (Environment.GetEnvironmentVariable(key) is null) SetEnv(key, value, 0);
         try { lib = NativeLibrary.Load(Lib); }
         catch (DllNotFoundException) { throw new GptLabException("started by mpirun/srun, but Open MPI's libmpi.so.40 is missing — apt-get install openmpi-bin libopenmpi-dev"); }
         commWorld = NativeLibrary.GetExport(lib, "ompi_mpi_comm_world");
@@ -98,7 +81,6 @@ internal static unsafe partial class Mpi
         if (rc != 0) throw new GptLabException($"{call} failed (MPI error {rc}): another rank has probably died");
     }
 
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)] private static partial int SetEnv(string name, string value, int overwrite);
     private const int ThreadFunneled = 1;   // MPI_THREAD_FUNNELED in Open MPI's mpi.h
     [LibraryImport(Lib)] private static partial int MPI_Init_thread(int* argc, byte*** argv, int required, int* provided);
     [LibraryImport(Lib)] private static partial int MPI_Finalize();
