@@ -7,6 +7,10 @@ Usage:  python3 bench/compare_reference.py [--config a|b] [--dtype float32|bfloa
 --reference nanogpt times nanoGPT's own train.py loop instead (bench/nanogpt_train_step.py: its model.py and
 configure_optimizers, autocast for bf16, clip 1.0; config b with dropout 0.2 as train_shakespeare_char.py), and GptLab
 with the same dropout.
+PyTorch's own threading is set up at its fastest on this machine first (--ref-setup auto): Debian's torch 1.13 calls
+OpenBLAS, whose threads and torch's OpenMP threads oversubscribe 2 cores — measured for config b, default settings
+1,810 ms/iter, OMP_WAIT_POLICY=PASSIVE 1,216-1,235, torch on 1 thread with OpenBLAS on 2 1,013-1,206 (pthread
+OpenBLAS; OPENBLAS_CORETYPE unset). Each candidate is timed for a few iterations and the fastest is used.
 Needs:  a published gptlab (default: dotnet publish src/GptLab.Cli -c Release -o out), and for the reference
         Debian's python3-torch (apt-get install python3-torch libopenblas0-openmp). Without ../shared/bench/ the
         reference is skipped with a message.
@@ -33,6 +37,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gptlab", default=os.path.join(ROOT, "out", "gptlab"))
     ap.add_argument("--reference", default="plain", choices=["plain", "nanogpt"])
+    ap.add_argument("--ref-setup", default="auto", choices=["auto", "threads", "passive", "blas"],
+                    help="PyTorch's threading: torch on --threads threads (as before), + OMP_WAIT_POLICY=PASSIVE, "
+                         "torch on 1 thread with OpenBLAS on --threads; auto: the fastest of them, timed here")
     a = ap.parse_args()
     iters = a.iters or (40 if a.config == "a" else 8)
     warm = 5 if a.config == "a" else 2
@@ -50,6 +57,29 @@ def main():
         have_ref = os.path.exists(os.path.join(os.path.dirname(ROOT), "shared", "reference", "nanogpt", "model.py"))
     if not have_ref:
         print(f"note: {REF} not found: timing GptLab alone")
+    setups = {
+        "threads": (a.threads, {}),
+        "passive": (a.threads, {"OMP_WAIT_POLICY": "PASSIVE"}),
+        "blas": (1, {"OPENBLAS_NUM_THREADS": str(a.threads)}),
+    }
+
+    def with_setup(name):
+        threads, extra = setups[name]
+        cmd = list(ref)
+        cmd[cmd.index("--threads") + 1] = str(threads)
+        return cmd, dict(env, OMP_NUM_THREADS=str(threads), **extra)
+
+    if have_ref:
+        chosen = a.ref_setup
+        if chosen == "auto":
+            probe = {}
+            for name in setups:
+                cmd, e = with_setup(name)
+                cmd[cmd.index("--iters") + 1], cmd[cmd.index("--warmup") + 1] = "3", "1"
+                probe[name] = run(cmd, e)["ms_per_iter"]
+            chosen = min(probe, key=probe.get)
+            print("pytorch setup probe (ms/iter): " + ", ".join(f"{k} {v:.0f}" for k, v in probe.items()) + f" -> {chosen}", flush=True)
+        ref, env = with_setup(chosen)
     rows = []
     for r in range(a.rounds):
         g = run(ours)
@@ -60,7 +90,8 @@ def main():
             line += f"  pytorch {p['ms_per_iter']:.1f} ms ({p['tokens_per_s']:.0f} tok/s)  ratio {g['tokens_per_s'] / p['tokens_per_s']:.2f}x"
         print(line, flush=True)
     med = lambda xs: statistics.median(xs)
-    summary = {"config": a.config, "dtype": a.dtype, "threads": a.threads, "rounds": a.rounds,
+    summary = {"config": a.config, "dtype": a.dtype, "threads": a.threads, "rounds": a.rounds, "reference": a.reference,
+               "pytorch_setup": chosen if have_ref else None,
                "gptlab_ms": med([g["ms_per_iter"] for g, _ in rows]),
                "gptlab_forward_ms": med([g["forward_ms"] for g, _ in rows]),
                "gptlab_backward_ms": med([g["backward_ms"] for g, _ in rows]),

@@ -19,6 +19,31 @@ public class ModelTests
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32, 1e-5)]
+    [InlineData(ScalarType.BFloat16, 0.05)]
+    public void Attention_written_out_for_dropout_computes_what_the_fused_kernel_does(ScalarType autocast, double tolerance)
+    {
+        // A dropout so small that it keeps every value: training mode takes the written-out path (scale on q, causal
+        // mask added in place), evaluation mode libtorch's scaled_dot_product_attention.
+        random.manual_seed(3);
+        using var model = new Gpt(Small with { Dropout = 1e-12 });
+        if (autocast != ScalarType.Float32) model.Autocast = autocast;
+        using var idx = randint(0, 128, [3, 8]);
+        model.eval();
+        using var fused = model.forward(idx);
+        model.train();
+        using var written = model.forward(idx);
+        double maxDiff = (written - fused).abs().max().item<float>();
+        Assert.True(maxDiff <= tolerance, $"max |Δlogits| = {maxDiff}");
+        // and a real dropout changes them
+        using var dropped = new Gpt(Small with { Dropout = 0.5 });
+        dropped.train();
+        using var trained = dropped.forward(idx);
+        dropped.eval();
+        Assert.True((trained - dropped.forward(idx)).abs().max().item<float>() > 1e-3);
+    }
+
     [Fact]
     public void Logits_and_loss_match_nanoGPT_in_PyTorch()
     {
