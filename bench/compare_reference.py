@@ -3,7 +3,7 @@
 alternating them, and prints medians and the GptLab/PyTorch speed ratio (tokens/s) per round.
 
 Usage:  python3 bench/compare_reference.py [--config a|b] [--dtype float32|bfloat16] [--rounds 5] [--iters N]
-        [--reference plain|nanogpt]
+        [--reference plain|nanogpt [--ref-dtype float32|bfloat16]] [--ref-setup auto|threads|passive|blas]
 --reference nanogpt times nanoGPT's own train.py loop instead (bench/nanogpt_train_step.py: its model.py and
 configure_optimizers, autocast for bf16, clip 1.0; config b with dropout 0.2 as train_shakespeare_char.py), and GptLab
 with the same dropout.
@@ -37,6 +37,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gptlab", default=os.path.join(ROOT, "out", "gptlab"))
     ap.add_argument("--reference", default="plain", choices=["plain", "nanogpt"])
+    ap.add_argument("--ref-dtype", default=None, choices=["float32", "bfloat16"],
+                    help="nanogpt: the reference's dtype (default: --dtype); e.g. GptLab in bf16 against nanoGPT's fp32 step")
     ap.add_argument("--ref-setup", default="auto", choices=["auto", "threads", "passive", "blas"],
                     help="PyTorch's threading: torch on --threads threads (as before), + OMP_WAIT_POLICY=PASSIVE, "
                          "torch on 1 thread with OpenBLAS on --threads; auto: the fastest of them, timed here")
@@ -52,7 +54,7 @@ def main():
     if a.reference == "nanogpt":
         dropout = "0.2" if a.config == "b" else "0.0"
         ours += ["--set", f"dropout={dropout}"]
-        ref = ["/usr/bin/python3", os.path.join(ROOT, "bench", "nanogpt_train_step.py"), "--config", a.config, "--dtype", a.dtype,
+        ref = ["/usr/bin/python3", os.path.join(ROOT, "bench", "nanogpt_train_step.py"), "--config", a.config, "--dtype", a.ref_dtype or a.dtype,
                "--iters", str(iters), "--warmup", str(warm), "--threads", str(a.threads), "--dropout", dropout]
         have_ref = os.path.exists(os.path.join(os.path.dirname(ROOT), "shared", "reference", "nanogpt", "model.py"))
     if not have_ref:
@@ -90,7 +92,7 @@ def main():
             line += f"  pytorch {p['ms_per_iter']:.1f} ms ({p['tokens_per_s']:.0f} tok/s)  ratio {g['tokens_per_s'] / p['tokens_per_s']:.2f}x"
         print(line, flush=True)
     med = lambda xs: statistics.median(xs)
-    summary = {"config": a.config, "dtype": a.dtype, "threads": a.threads, "rounds": a.rounds, "reference": a.reference,
+    summary = {"config": a.config, "dtype": a.dtype, "ref_dtype": a.ref_dtype or a.dtype, "threads": a.threads, "rounds": a.rounds, "reference": a.reference,
                "pytorch_setup": chosen if have_ref else None,
                "gptlab_ms": med([g["ms_per_iter"] for g, _ in rows]),
                "gptlab_forward_ms": med([g["forward_ms"] for g, _ in rows]),
