@@ -21,7 +21,6 @@ internal sealed unsafe class BucketedAverage(MpiSync sync) : IGradientAverage
     private readonly List<(Task Reduced, Tensor Flat, List<Tensor> Grads)> sent = [];
     private long reduceTicks;
 
-    /// <summary>Time the MPI thread spent in MPI_Allreduce for this step, in milliseconds (hidden behind backward or not).</summary>
     public double ReduceMs => reduceTicks * 1000.0 / Stopwatch.Frequency;
 
     public void Add(IReadOnlyList<Tensor> grads)
@@ -41,13 +40,7 @@ internal sealed unsafe class BucketedAverage(MpiSync sync) : IGradientAverage
         {
             reduced.GetAwaiter().GetResult();
             flat.div_(sync.Size);
-            long off = 0;
-            foreach (var g in grads)
-            {
-                using var part = flat.narrow(0, off, g.numel());
-                g.copy_(part.view(g.shape));
-                off += g.numel();
-            }
+            Unpack(flat, grads);
         }
         sent.Clear();
     }
@@ -55,13 +48,7 @@ internal sealed unsafe class BucketedAverage(MpiSync sync) : IGradientAverage
     private void Send()
     {
         var flat = sync.Bucket(sent.Count, pendingFloats);
-        long off = 0;
-        foreach (var g in pending)
-        {
-            using var part = flat.narrow(0, off, g.numel());
-            part.view(g.shape).copy_(g);
-            off += g.numel();
-        }
+        Pack(pending, flat);
         float* data = (float*)flat.storage<float>().data_ptr();
         long count = flat.numel();
         sent.Add((sync.Thread.Post(() =>
@@ -72,5 +59,29 @@ internal sealed unsafe class BucketedAverage(MpiSync sync) : IGradientAverage
         }), flat, [.. pending]));
         pending.Clear();
         pendingFloats = 0;
+    }
+
+    /// <summary>Copies <paramref name="tensors"/> one after another into <paramref name="flat"/> (converting to its dtype).</summary>
+    internal static void Pack(IEnumerable<Tensor> tensors, Tensor flat)
+    {
+        long off = 0;
+        foreach (var t in tensors)
+        {
+            using var part = flat.narrow(0, off, t.numel());
+            part.view(t.shape).copy_(t);
+            off += t.numel();
+        }
+    }
+
+    /// <summary>The reverse of <see cref="Pack"/>: each tensor takes its piece of <paramref name="flat"/> back.</summary>
+    internal static void Unpack(Tensor flat, IEnumerable<Tensor> tensors)
+    {
+        long off = 0;
+        foreach (var t in tensors)
+        {
+            using var part = flat.narrow(0, off, t.numel());
+            t.copy_(part.view(t.shape));
+            off += t.numel();
+        }
     }
 }

@@ -11,4 +11,8 @@ public interface IGradientAverage
 {
     void Add(IReadOnlyList<Tensor> grads);
     void Finish();
+
+    /// <summary>Time spent reducing this step's gradients, in milliseconds, hidden behind backward or not (0 when
+    /// there is nothing to reduce).</summary>
+    double ReduceMs { get; }
 }

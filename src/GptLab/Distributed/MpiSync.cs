@@ -34,24 +34,12 @@ public sealed unsafe class MpiSync : IGradientSync
     public void Broadcast(IReadOnlyList<Tensor> tensors)
     {
         using var scope = NewDisposeScope();
-        var bucket = new List<Tensor>();
-        long n = 0;
-        for (int i = 0; i < tensors.Count; i++)
+        foreach (var bucket in Buckets(tensors, BroadcastFloats))
         {
-            bucket.Add(tensors[i]);
-            n += tensors[i].numel();
-            if (n < BroadcastFloats && i < tensors.Count - 1) continue;
-            var flat = cat(bucket.Select(b => b.detach().to(ScalarType.Float32).reshape(-1)).ToArray()).contiguous();
+            var flat = empty(bucket.Sum(t => t.numel()), ScalarType.Float32);
+            using (no_grad()) BucketedAverage.Pack(bucket, flat);
             Thread.Run(() => Mpi.Broadcast((float*)flat.storage<float>().data_ptr(), flat.numel(), 0));
-            long off = 0;
-            using (no_grad())
-                foreach (var b in bucket)
-                {
-                    b.copy_(flat.narrow(0, off, b.numel()).view(b.shape));
-                    off += b.numel();
-                }
-            bucket.Clear();
-            n = 0;
+            using (no_grad()) BucketedAverage.Unpack(flat, bucket);
         }
     }
 
@@ -80,4 +68,22 @@ public sealed unsafe class MpiSync : IGradientSync
     }
 
     public bool Any(bool value) => Thread.Run(() => Mpi.AllReduceMax(value ? 1 : 0)) == 1;
+
+    private static IEnumerable<List<Tensor>> Buckets(IReadOnlyList<Tensor> tensors, long floats)
+    {
+        var bucket = new List<Tensor>();
+        long n = 0;
+        foreach (var t in tensors)
+        {
+            bucket.Add(t);
+            n += t.numel();
+            if (n >= floats)
+            {
+                yield return bucket;
+                bucket = [];
+                n = 0;
+            }
+        }
+        if (bucket.Count > 0) yield return bucket;
+    }
 }

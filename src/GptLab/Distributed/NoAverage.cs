@@ -8,4 +8,5 @@ internal sealed class NoAverage : IGradientAverage
     public static NoAverage Instance { get; } = new();
     public void Add(IReadOnlyList<Tensor> grads) { }
     public void Finish() { }
+    public double ReduceMs => 0;
 }

@@ -76,7 +76,7 @@ internal sealed class TrainingStep(Gpt model, Optimizer optimizer, LossOptions l
             if (timings is not null)
             {
                 timings.SyncMs += Lap();
-                timings.AllreduceMs += (average as Distributed.BucketedAverage)?.ReduceMs ?? 0;
+                timings.AllreduceMs += average.ReduceMs;
             }
         }
         if (scaler is not null && !scaler.Unscale(grads!))
