@@ -78,6 +78,7 @@ internal sealed class Optimizer : IDisposable
         using var scope = NewDisposeScope();
         Step++;
         double muonLr = lr * config.MuonLr / config.LearningRate;
+        var muon = new List<(int Index, Tensor Nesterov)>();
         for (int i = 0; i < parameters.Length; i++)
         {
             var (_, p, decay, rule) = parameters[i];
@@ -97,16 +98,10 @@ internal sealed class Optimizer : IDisposable
                     p.add_(g, alpha: -lr);
                     break;
                 case Rule.Muon:
-                    {
-                        m[i] ??= zeros_like(p).DetachFromDisposeScope();
-                        m[i]!.mul_(config.MuonMomentum).add_(g);                              // buf = μ·buf + g
-                        var nesterov = g.add(m[i]!, alpha: config.MuonMomentum);              // g + μ·buf
-                        var update = NewtonSchulz.Orthogonalize(nesterov);
-                        double shape = Math.Sqrt(Math.Max(1.0, (double)p.shape[0] / p.shape[1]));
-                        if (wd != 0) p.mul_(1 - muonLr * wd);
-                        p.add_(update, alpha: -muonLr * shape);
-                        break;
-                    }
+                    m[i] ??= zeros_like(p).DetachFromDisposeScope();
+                    m[i]!.mul_(config.MuonMomentum).add_(g);                                  // buf = μ·buf + g
+                    muon.Add((i, g.add(m[i]!, alpha: config.MuonMomentum)));                  // g + μ·buf, orthogonalized below
+                    break;
                 default:
                     {
                         m[i] ??= zeros_like(p).DetachFromDisposeScope();
@@ -121,6 +116,15 @@ internal sealed class Optimizer : IDisposable
                         break;
                     }
             }
+        }
+        if (muon.Count == 0) return;
+        var updates = NewtonSchulz.Orthogonalize(muon.Select(u => u.Nesterov).ToList(), config.MuonDtype.Autocast() ?? ScalarType.Float32);   // all matrices at once, batched by shape
+        for (int k = 0; k < muon.Count; k++)
+        {
+            var p = parameters[muon[k].Index].P;
+            double shape = Math.Sqrt(Math.Max(1.0, (double)p.shape[0] / p.shape[1]));
+            if (parameters[muon[k].Index].Decay && config.WeightDecay != 0) p.mul_(1 - muonLr * config.WeightDecay);
+            p.add_(updates[k], alpha: -muonLr * shape);
         }
     }
 

@@ -48,6 +48,7 @@ public sealed record TrainConfig
     public double Momentum { get; init; } = 0.9;       // sgd only
     public double MuonLr { get; init; } = 0.02;        // muon: peak learning rate of the hidden matrices (follows the schedule)
     public double MuonMomentum { get; init; } = 0.95;  // muon: Nesterov momentum
+    public Precision MuonDtype { get; init; } = Precision.Float32; // muon: the number format of the Newton–Schulz iteration (bfloat16: as modded-nanogpt)
     public double GradClip { get; init; } = 1.0;       // clip the global gradient norm at this value; 0 = off
 
     // learning-rate schedule

@@ -127,17 +127,31 @@ public class ModelTests
         Assert.True((fp32 - bf16).abs().max().item<float>() < 0.05);
     }
 
-    [Fact]
-    public void Dropout_zeroes_a_fraction_p_and_keeps_the_mean()
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void Dropout_zeroes_a_fraction_p_and_keeps_the_mean(ScalarType dtype)
     {
+        using var scope = NewDisposeScope();
         random.manual_seed(8);
-        using var x = ones(400, 500);
-        using var y = ModelContext.Dropout(x, 0.2, training: true);
-        double zeros = y.eq(0).to(ScalarType.Float32).mean().item<float>();
-        Assert.InRange(zeros, 0.19, 0.21);
-        Assert.InRange(y.mean().item<float>(), 0.98, 1.02);
-        Assert.Equal(1.25f, y.max().item<float>(), 5);
+        var x = ones(401, 503, dtype: dtype);   // an odd count: the last value comes from half a draw
+        var y = ModelContext.Dropout(x, 0.2, training: true);
+        Assert.Equal(dtype, y.dtype);
+        var zero = y.eq(0).to(ScalarType.Float32).flatten();
+        Assert.InRange(zero.mean().item<float>(), 0.19, 0.21);
+        // each draw gives two neighbouring values: both halves must be fair, and neighbours independent
+        Assert.InRange(zero.narrow(0, 0, zero.shape[0] - 1).view(-1, 2).mean([0]).min().item<float>(), 0.19, 0.21);
+        Assert.InRange(zero.narrow(0, 0, zero.shape[0] - 1).view(-1, 2).prod(1).mean().item<float>(), 0.03, 0.05);
+        Assert.InRange(y.to(ScalarType.Float32).mean().item<float>(), 0.98, 1.02);
+        Assert.Equal(1.25f, y.to(ScalarType.Float32).max().item<float>(), 5);
+        Assert.Equal(0f, y.to(ScalarType.Float32).flatten().narrow(0, 200_000, 1000).ne(0).logical_and(y.to(ScalarType.Float32).flatten().narrow(0, 200_000, 1000).ne(1.25f)).sum().item<long>());
         Assert.Same(x, ModelContext.Dropout(x, 0.2, training: false));
+        // the generator's seed decides the mask: the same seed, the same mask; the next call, another
+        random.manual_seed(8);
+        var again = ModelContext.Dropout(x, 0.2, training: true);
+        Assert.Equal(0L, again.ne(y).sum().item<long>());
+        Assert.True(ModelContext.Dropout(x, 0.2, training: true).ne(y).sum().item<long>() > 10_000);
     }
 
     [Fact]

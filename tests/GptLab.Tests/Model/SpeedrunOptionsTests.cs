@@ -49,6 +49,58 @@ public class SpeedrunOptionsTests
     }
 
     [Fact]
+    public void Muon_orthogonalizes_matrices_of_one_shape_together_exactly_as_one_at_a_time()
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(21);
+        // a model's shapes: wide, tall (iterated transposed) and square, two of each, as two layers give
+        Tensor[] gs = [randn(24, 64), randn(64, 24), randn(32, 32), randn(24, 64) * 5, randn(64, 24) * 0.1, randn(32, 32)];
+        var together = NewtonSchulz.Orthogonalize(gs, ScalarType.Float32);
+        for (int i = 0; i < gs.Length; i++)
+        {
+            var alone = NewtonSchulz.Orthogonalize(gs[i]);
+            Assert.Equal(gs[i].shape, together[i].shape);
+            Assert.True((together[i] - alone).abs().max().item<float>() < 1e-5, $"matrix {i} differs");
+        }
+    }
+
+    [Fact]
+    public void Muon_in_bfloat16_stays_in_the_quintic_band_close_to_the_float32_update()
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(22);
+        var g = randn(48, 96) * 3;
+        var fp32 = NewtonSchulz.Orthogonalize(g);
+        var bf16 = NewtonSchulz.Orthogonalize([g], ScalarType.BFloat16)[0];
+        Assert.Equal(ScalarType.Float32, bf16.dtype);
+        Assert.All(linalg.svdvals(bf16).data<float>().ToArray(), x => Assert.InRange(x, 0.6f, 1.25f));
+        float diff = (bf16 - fp32).abs().max().item<float>(), size = fp32.abs().max().item<float>();
+        Assert.True(diff > 0, "the iteration should have run in bfloat16");
+        Assert.True(diff < 0.1 * size, $"bfloat16 update off by {diff} (entries up to {size})");
+    }
+
+    [Fact]
+    public void Muon_dtype_bfloat16_trains_a_tiny_model_nearly_as_float32_does()
+    {
+        using var dir = new TempDir();
+        using var data = Dataset.Open(Tiny.CharDataset(dir));
+        var config = Tiny.Config(data.Directory, 8) with { Optimizer = OptimizerKind.Muon, MuonLr = 0.02 };
+        List<double> Curve(Precision muonDtype)
+        {
+            var seen = new RecordingObserver();
+            using var t = new Trainer(config with { MuonDtype = muonDtype }, data, null);
+            t.Run([seen]);
+            return seen.Steps.Select(s => s.Loss!.Value).ToList();
+        }
+        var fp32 = Curve(Precision.Float32);
+        var bf16 = Curve(Precision.BFloat16);
+        Assert.Equal(fp32[0], bf16[0]);                                  // the first loss comes before any update
+        Assert.NotEqual(fp32[^1], bf16[^1]);                             // the updates were computed differently
+        Assert.True(Math.Abs(fp32[^1] - bf16[^1]) < 0.05 * fp32[^1], $"{fp32[^1]} vs {bf16[^1]}");
+        Assert.True(bf16[^1] < bf16[0], "it should learn");
+    }
+
+    [Fact]
     public void Muon_updates_the_hidden_matrices_and_leaves_embeddings_head_and_gains_to_adamw()
     {
         using var model = new Gpt(Small with { TieEmbeddings = false });
