@@ -9,8 +9,8 @@ ratio of each MPI variant to the independent processes' summed tokens/s.
     python3 bench/mpi_scaling.py ... --variant "ring, overlap=ddp_overlap=true" --variant "ring=ddp_overlap=false" \
         --variant "open mpi default=ddp_overlap=false;OMPI_MCA_coll_tuned_use_dynamic_rules=0;OMPI_MCA_btl_vader_single_copy_mechanism=cma"
 
-A variant is NAME=SETTINGS: config keys (key=value, passed as --set) and OMPI_MCA_* variables (set for mpirun),
-separated by ';'.
+A variant is NAME=SETTINGS: config keys (key=value, passed as --set), OMPI_MCA_* variables (set for mpirun) and
+other upper-case environment variables (passed to the ranks with -x), separated by ';'.
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -53,14 +53,17 @@ def main():
         print(f"round {r + 1}: {a.ranks} independent processes: {' + '.join(f'{t:,.0f}' for t in tps)} = {sum(tps):,.0f} tokens/s", flush=True)
         for v in variants:
             name, settings = v.split('=', 1)
-            env, sets = dict(os.environ), []
+            env, sets, exports = dict(os.environ), [], []
             for s in filter(None, settings.split(';')):
                 k, val = s.split('=', 1)
                 if k.startswith('OMPI_MCA_'):
                     env[k] = val
+                elif k.isupper():
+                    env[k] = val
+                    exports += ['-x', k]
                 else:
                     sets += ['--set', f'{k}={val}']
-            d = bench(['mpirun', '--allow-run-as-root', '--oversubscribe', '-np', str(a.ranks)] + base + sets, env)
+            d = bench(['mpirun', '--allow-run-as-root', '--oversubscribe', '-np', str(a.ranks)] + exports + base + sets, env)
             results[name].append(d)
             print(f"round {r + 1}: mpirun -np {a.ranks} {name}: {d['tokens_per_s']:,.0f} tokens/s, {d['ms_per_iter']:.0f} ms/iter "
                   f"(forward {d['forward_ms']:.0f}, backward {d['backward_ms']:.0f}, waited for allreduce {d['sync_ms']:.0f}, "

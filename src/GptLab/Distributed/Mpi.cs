@@ -50,12 +50,27 @@ internal static unsafe partial class Mpi
         return n;
     }
 
-    /// <summary>Sums <paramref name="count"/> floats at <paramref name="data"/> over all ranks, in place.</summary>
-    public static void AllReduceSum(float* data, long count)
+    /// <summary>
+    /// Sums <paramref name="count"/> floats at <paramref name="data"/> over all ranks, in place, for a thread that shares
+    /// its cores with computation: Open MPI's blocking calls spin until the other ranks answer, taking a core from
+    /// backward, so this starts an MPI_Iallreduce and polls it with MPI_Test, sleeping
+    /// <paramref name="pollMicroseconds"/> between polls.
+    /// </summary>
+    public static void AllReduceSumSleeping(float* data, long count, int pollMicroseconds)
     {
         const long chunk = int.MaxValue / 2;
         for (long off = 0; off < count; off += chunk)
-            Check(MPI_Allreduce((void*)1, data + off, (int)Math.Min(chunk, count - off), typeFloat, opSum, commWorld), "MPI_Allreduce");
+        {
+            nint request;
+            Check(MPI_Iallreduce((void*)1, data + off, (int)Math.Min(chunk, count - off), typeFloat, opSum, commWorld, &request), "MPI_Iallreduce");
+            int done = 0;
+            while (true)
+            {
+                Check(MPI_Test(&request, &done, null), "MPI_Test");
+                if (done != 0) break;
+                usleep((uint)pollMicroseconds);
+            }
+        }
     }
 
     public static void AllReduceSum(double* data, int count) => Check(MPI_Allreduce((void*)1, data, count, typeDouble, opSum, commWorld), "MPI_Allreduce");
@@ -88,4 +103,7 @@ internal static unsafe partial class Mpi
     [LibraryImport(Lib)] private static partial int MPI_Comm_size(nint comm, int* size);
     [LibraryImport(Lib)] private static partial int MPI_Allreduce(void* send, void* recv, int count, nint type, nint op, nint comm);
     [LibraryImport(Lib)] private static partial int MPI_Bcast(void* buffer, int count, nint type, int root, nint comm);
+    [LibraryImport(Lib)] private static partial int MPI_Iallreduce(void* send, void* recv, int count, nint type, nint op, nint comm, nint* request);
+    [LibraryImport(Lib)] private static partial int MPI_Test(nint* request, int* flag, void* status);   // status: MPI_STATUS_IGNORE is NULL in Open MPI
+    [LibraryImport("libc", SetLastError = false)] private static partial int usleep(uint microseconds);
 }
