@@ -10,7 +10,7 @@ namespace GptLab.Tests.OneWriter;
 /// </summary>
 public class DropoutResumeTests
 {
-    private static readonly string[] Sets = Tiny.CliSets("dropout=0.1", "max_iters=300", "eval_interval=20");   // no peak_flops: measured
+    private static readonly string[] Sets = Tiny.CliSets("dropout=0.1", "max_iters=1000", "eval_interval=20");   // no peak_flops: measured; 1,000 steps so the kill at step 130 lands mid-run even at ~1.5 ms a step
 
     [Theory]
     [InlineData("KILL")]
