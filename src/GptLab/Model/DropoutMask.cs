@@ -36,14 +36,15 @@ internal static unsafe class DropoutMask
         // workers contending with libtorch's OpenMP threads; vectorized, one thread draws ~34M values in a few ms
         switch (x.dtype)
         {
-            case ScalarType.Float32: Fill((float*)data, n, seed, threshold, scale, 0f); break;
-            case ScalarType.BFloat16: Fill((ushort*)data, n, seed, threshold, BFloat16Bits(scale), (ushort)0); break;
-            default: Fill((ushort*)data, n, seed, threshold, BitConverter.HalfToUInt16Bits((Half)scale), (ushort)0); break;
+            case ScalarType.Float32: Fill((float*)data, n, seed, threshold, scale); break;
+            case ScalarType.BFloat16: Fill((ushort*)data, n, seed, threshold, BFloat16Bits(scale)); break;
+            default: Fill((ushort*)data, n, seed, threshold, BitConverter.HalfToUInt16Bits((Half)scale)); break;
         }
         return mask;
     }
 
-    private static void Fill<T>(T* dst, long end, ulong seed, uint threshold, T keep, T drop) where T : unmanaged
+    /// <summary>dst[0 … end) = keep or 0 (all-zero bits in every float format).</summary>
+    private static void Fill<T>(T* dst, long end, ulong seed, uint threshold, T keep) where T : unmanaged
     {
         // values 2j and 2j+1 come from the (j+1)-th SplitMix64 output of the seed
         long k = 0;
@@ -52,7 +53,7 @@ internal static unsafe class DropoutMask
             // 16 values (8 draws) a round; lanes of a draw's two halves are consecutive values (little-endian)
             var thr = Vector256.Create(threshold);
             var step = Vector256.Create(unchecked(8 * Golden));
-            var ctr = Vector256.Create(seed) + (Vector256.Create((ulong)(k / 2 + 1)) + Vector256.Create(0UL, 1, 2, 3)) * Vector256.Create(Golden);
+            var ctr = Vector256.Create(seed) + Vector256.Create(1UL, 2, 3, 4) * Vector256.Create(Golden);   // draws 1–4; ctr2 draws 5–8
             var ctr2 = ctr + Vector256.Create(unchecked(4 * Golden));
             for (; k + 16 <= end; k += 16)
             {
@@ -72,8 +73,8 @@ internal static unsafe class DropoutMask
         for (; k < end; k += 2)
         {
             ulong z = Mix(seed + (ulong)(k / 2 + 1) * Golden);
-            dst[k] = (uint)z >= threshold ? keep : drop;
-            if (k + 1 < end) dst[k + 1] = (uint)(z >> 32) >= threshold ? keep : drop;
+            dst[k] = (uint)z >= threshold ? keep : default;
+            if (k + 1 < end) dst[k + 1] = (uint)(z >> 32) >= threshold ? keep : default;
         }
     }
 

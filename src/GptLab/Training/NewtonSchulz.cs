@@ -12,7 +12,7 @@ internal static class NewtonSchulz
 {
     public const float A = 3.4445f, B = -4.7750f, C = 2.0315f;
 
-    public static Tensor Orthogonalize(Tensor g, int steps = 5, ScalarType dtype = ScalarType.Float32) => Orthogonalize([g], dtype, steps)[0];
+    public static Tensor Orthogonalize(Tensor g, ScalarType dtype = ScalarType.Float32, int steps = 5) => Orthogonalize([g], dtype, steps)[0];
 
     /// <summary>
     /// Orthogonalizes every matrix of <paramref name="gs"/>, iterating in <paramref name="dtype"/> (muon_dtype;

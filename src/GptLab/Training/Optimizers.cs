@@ -78,7 +78,7 @@ internal sealed class Optimizer : IDisposable
         using var scope = NewDisposeScope();
         Step++;
         double muonLr = lr * config.MuonLr / config.LearningRate;
-        var muon = new List<(int Index, Tensor Nesterov)>();
+        var muon = new List<(int Index, Tensor Nesterov, double Wd)>();
         for (int i = 0; i < parameters.Length; i++)
         {
             var (_, p, decay, rule) = parameters[i];
@@ -100,7 +100,7 @@ internal sealed class Optimizer : IDisposable
                 case Rule.Muon:
                     m[i] ??= zeros_like(p).DetachFromDisposeScope();
                     m[i]!.mul_(config.MuonMomentum).add_(g);                                  // buf = μ·buf + g
-                    muon.Add((i, g.add(m[i]!, alpha: config.MuonMomentum)));                  // g + μ·buf, orthogonalized below
+                    muon.Add((i, g.add(m[i]!, alpha: config.MuonMomentum), wd));              // g + μ·buf, orthogonalized below
                     break;
                 default:
                     {
@@ -121,9 +121,10 @@ internal sealed class Optimizer : IDisposable
         var updates = NewtonSchulz.Orthogonalize(muon.Select(u => u.Nesterov).ToList(), config.MuonDtype.Autocast() ?? ScalarType.Float32);   // all matrices at once, batched by shape
         for (int k = 0; k < muon.Count; k++)
         {
-            var p = parameters[muon[k].Index].P;
+            var (index, _, wd) = muon[k];
+            var p = parameters[index].P;
             double shape = Math.Sqrt(Math.Max(1.0, (double)p.shape[0] / p.shape[1]));
-            if (parameters[muon[k].Index].Decay && config.WeightDecay != 0) p.mul_(1 - muonLr * config.WeightDecay);
+            if (wd != 0) p.mul_(1 - muonLr * wd);
             p.add_(updates[k], alpha: -muonLr * shape);
         }
     }
