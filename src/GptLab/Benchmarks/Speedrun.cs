@@ -113,7 +113,8 @@ public static class Speedrun
             EvalTime.Start();
             try
             {
-                var r = Evaluator.Evaluate(trainer.Model, data.Tokenizer, data.Val, data.Meta.Val.Chars, data.Meta.Val.Bytes, batchSize: 16);
+                EvalResult r;
+                using (trainer.EvaluationWeights()) r = Evaluator.Evaluate(trainer.Model, data.Tokenizer, data.Val, data.Meta.Val.Chars, data.Meta.Val.Bytes, batchSize: 16);
                 var point = new SpeedrunPoint(step, tokens, Clock.Elapsed.TotalMinutes, r.Nll, r.NatsPerChar);
                 Points.Add(point);
                 progress?.Invoke(point);

@@ -72,15 +72,18 @@ public static class CheckpointStore
     public const string OptimizerFile = "optimizer.safetensors";
 
     /// <summary>Writes the checkpoint; <paramref name="beforeCommit"/> (a lease's check) runs just before it is swapped
-    /// in, so a writer that lost its run while writing leaves the holder's checkpoint alone.</summary>
-    internal static void Save(string target, Gpt model, Optimizer? optimizer, CheckpointManifest manifest, string tokenizerDir, Action? beforeCommit = null)
+    /// in, so a writer that lost its run while writing leaves the holder's checkpoint alone. With a weight
+    /// <paramref name="average"/> (ema_decay), model.safetensors holds the average and optimizer.safetensors also the
+    /// weights training continues from.</summary>
+    internal static void Save(string target, Gpt model, Optimizer? optimizer, CheckpointManifest manifest, string tokenizerDir, Action? beforeCommit = null,
+        WeightAverage? average = null)
     {
         string staging = AtomicDirectory.CreateStaging(target);
         try
         {
-            SafeTensors.Save(Path.Combine(staging, ModelFile), model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)),
+            SafeTensors.Save(Path.Combine(staging, ModelFile), average?.Averaged() ?? model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)),
                 new Dictionary<string, string> { ["format"] = "pt", ["producer"] = "gptlab" });
-            if (optimizer != null) SafeTensors.Save(Path.Combine(staging, OptimizerFile), optimizer.State());
+            if (optimizer != null) SafeTensors.Save(Path.Combine(staging, OptimizerFile), average is null ? optimizer.State() : optimizer.State().Concat(average.TrainingWeights()));
             TokenizerStore.CopyFiles(tokenizerDir, staging);
             Json.Write(Path.Combine(staging, CheckpointManifest.FileName), manifest);
             beforeCommit?.Invoke();

@@ -149,6 +149,7 @@ public static class ConfigResolver
         Require(c.MuonLr > 0 && double.IsFinite(c.MuonLr), "muon_lr", $"must be > 0, got {c.MuonLr}");
         Require(c.MuonMomentum is >= 0 and < 1, "muon_momentum", $"must be in [0, 1), got {c.MuonMomentum}");
         Require(c.DecayFrac is > 0 and <= 1, "decay_frac", $"must be in (0, 1], got {c.DecayFrac}");
+        Require(c.EmaDecay is >= 0 and < 1, "ema_decay", $"must be in [0, 1) (0 = off), got {c.EmaDecay}");
         Require(c.Threads >= 0, "threads", $"must be ≥ 0 (0 = all cores), got {c.Threads}");
         Require(System.Text.RegularExpressions.Regex.IsMatch(c.Device, @"^(cpu|cuda(:\d+)?)$"), "device", $"must be cpu, cuda or cuda:N, got '{c.Device}'");
         Require(c.SampleTokens >= 0, "sample_tokens", $"must be ≥ 0, got {c.SampleTokens}");

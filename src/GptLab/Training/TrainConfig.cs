@@ -50,6 +50,7 @@ public sealed record TrainConfig
     public double MuonMomentum { get; init; } = 0.95;  // muon: Nesterov momentum
     public Precision MuonDtype { get; init; } = Precision.Float32; // muon: the number format of the Newton–Schulz iteration (bfloat16: as modded-nanogpt)
     public double GradClip { get; init; } = 1.0;       // clip the global gradient norm at this value; 0 = off
+    public double EmaDecay { get; init; }              // > 0: evaluate, sample and save an exponential moving average of the weights (e.g. 0.98); 0 = off
 
     // learning-rate schedule
     public bool DecayLr { get; init; } = true;         // warm-up + decay; false: constant learning_rate

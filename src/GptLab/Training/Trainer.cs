@@ -27,6 +27,7 @@ internal sealed class Trainer : IDisposable
     private readonly LossOptions loss;
     private readonly TrainingStep trainingStep;
     private readonly LossScaler? scaler;
+    private readonly WeightAverage? average;   // ema_decay > 0
     private readonly int maxIters;
     private int step;
     private long tokensSeen;
@@ -65,6 +66,7 @@ internal sealed class Trainer : IDisposable
         if (resumeFrom == null && config.InitFrom.CheckpointDir is string from)
             CheckpointStore.LoadWeights(model, Path.Combine(from, CheckpointStore.ModelFile));   // fine-tune
         optimizer = new Optimizer(model, config);
+        average = config.EmaDecay > 0 ? new WeightAverage(model, config.EmaDecay) : null;
         scaler = config.Dtype == Precision.Float16 ? new LossScaler() : null;
         trainingStep = new TrainingStep(model, optimizer, loss, data.Tokenizer.VocabSize, config.GradClip, this.sync, scaler, config.DdpOverlap);
         if (config.Batching == Batching.DocAligned && data.Tokenizer.EosId is null)
@@ -80,6 +82,10 @@ internal sealed class Trainer : IDisposable
     }
 
     public Gpt Model => model;
+
+    /// <summary>Puts the weights a run evaluates into <see cref="Model"/> (the average with ema_decay; nothing to do
+    /// otherwise) until the returned scope is disposed.</summary>
+    public IDisposable? EvaluationWeights() => average?.SwapIn();
     public int Step => step;
     public int MaxIters => maxIters;
 
@@ -94,7 +100,11 @@ internal sealed class Trainer : IDisposable
             throw new GptLabException("the checkpoint's model shape differs from the config — resume with the run's own config");
         CheckpointStore.LoadWeights(model, Path.Combine(dir, CheckpointStore.ModelFile));
         var state = CheckpointStore.LoadOptimizerState(dir);
-        try { optimizer.LoadState(state, m.OptimizerStep); }
+        try
+        {
+            optimizer.LoadState(state, m.OptimizerStep);
+            average?.Restore(state);   // the model file held the average; training goes on from its own weights
+        }
         finally { foreach (var t in state.Values) t.Dispose(); }
         trainBatches.Restore(new BatchState(m.BatchRng, m.BatchPosition, m.BatchEpoch));
         if (m.TorchRngState.Length > 0)
@@ -132,7 +142,13 @@ internal sealed class Trainer : IDisposable
         {
             if ((step % config.EvalInterval == 0 || step == maxIters) && lastEvalStep != step)
             {
-                var (trainLoss, valLoss, valNll) = EstimateLoss();
+                double trainLoss, valLoss, valNll;
+                string? sampleText = null;
+                using (average?.SwapIn())   // the averaged weights are the ones evaluated, sampled and saved
+                {
+                    (trainLoss, valLoss, valNll) = EstimateLoss();
+                    if (config.SampleTokens > 0 && !config.EvalOnly && sync.Rank == 0) sampleText = SampleText(step);
+                }
                 lastValLoss = valNll;
                 lastEvalStep = step;
                 var record = new MetricRecord
@@ -142,9 +158,9 @@ internal sealed class Trainer : IDisposable
                 };
                 run?.AppendMetric(record);
                 foreach (var o in observers) o.OnEval(record);
-                if (config.SampleTokens > 0 && !config.EvalOnly && sync.Rank == 0)
+                if (sampleText is not null)
                 {
-                    var sample = new SampleRecord { Step = step, ValLoss = valNll, Text = SampleText(step), Time = DateTime.UtcNow };
+                    var sample = new SampleRecord { Step = step, ValLoss = valNll, Text = sampleText, Time = DateTime.UtcNow };
                     run?.AppendSample(sample);
                     foreach (var o in observers) o.OnSample(sample);
                 }
@@ -166,6 +182,7 @@ internal sealed class Trainer : IDisposable
             double lr = LrSchedule.Get(step, config);
             stepTimer.Restart();
             double lossValue = trainingStep.Run(trainBatches, localAccum, lr, out double gradNorm);
+            average?.Update(step + 1);
             stepTimer.Stop();
             if (!double.IsFinite(lossValue))
                 throw new GptLabException(
@@ -188,6 +205,7 @@ internal sealed class Trainer : IDisposable
             }
         }
         if (run != null && !config.EvalOnly && step > 0 && lastSavedStep != step) SaveCheckpoint(run.LastCheckpoint, "last", observers, Wall());
+        average?.CopyIntoModel();   // the trained model is the one evaluated
         return new TrainResult(TrainOutcome.Finished, step, bestValLoss, lastValLoss, Wall());
     }
 
@@ -256,7 +274,7 @@ internal sealed class Trainer : IDisposable
             OptimizerStep = optimizer.Step, TorchRngState = Convert.ToBase64String(rng.bytes), CreatedUtc = DateTime.UtcNow,
             LossScale = scaler?.Scale, ScaleGrowthTracker = scaler?.GrowthTracker ?? 0,
         };
-        CheckpointStore.Save(dir, model, optimizer, manifest, data.Directory, run!.CheckWrite);
+        CheckpointStore.Save(dir, model, optimizer, manifest, data.Directory, run!.CheckWrite, average);
         if (kind == "last") lastSavedStep = step;
         foreach (var o in observers) o.OnCheckpoint(kind, dir);
     }
@@ -264,6 +282,7 @@ internal sealed class Trainer : IDisposable
     public void Dispose()
     {
         optimizer.Dispose();
+        average?.Dispose();
         model.Dispose();
     }
 }
