@@ -13,7 +13,7 @@ public sealed record SpeedrunAblation(string Key, string Value, string Default)
 {
     /// <summary>The options the speedrun brings over nanoGPT (dropout and the sizes are the recipe, not options).</summary>
     public static IReadOnlyList<string> OptionKeys { get; } =
-        ["optimizer", "muon_dtype", "norm", "qk_norm", "activation", "pos_embedding", "tie_embeddings", "zero_init_proj", "logit_softcap", "lr_schedule", "attention", "batching", "dtype"];
+        ["optimizer", "muon_dtype", "norm", "qk_norm", "activation", "pos_embedding", "tie_embeddings", "zero_init_proj", "logit_softcap", "lr_schedule", "ema_decay", "attention", "batching", "dtype"];
 
     /// <summary>The <c>--set</c> that switches this option back.</summary>
     public string Set => $"{Key}={Default}";

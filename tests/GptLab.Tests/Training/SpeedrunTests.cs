@@ -71,7 +71,7 @@ public class SpeedrunTests
     {
         var preset = ConfigResolver.Resolve([ConfigResolver.LoadPreset("shakespeare-char-speedrun")], []);
         var sets = SpeedrunAblation.Of(preset).Select(a => a.Set).ToList();
-        Assert.Equal(["optimizer=adamw", "muon_dtype=float32", "norm=layernorm", "qk_norm=false", "activation=gelu", "pos_embedding=learned", "tie_embeddings=true", "zero_init_proj=false", "lr_schedule=cosine", "dtype=float32"], sets);
+        Assert.Equal(["optimizer=adamw", "muon_dtype=float32", "norm=layernorm", "qk_norm=false", "activation=gelu", "pos_embedding=learned", "tie_embeddings=true", "zero_init_proj=false", "lr_schedule=cosine", "ema_decay=0", "dtype=float32"], sets);
         Assert.Empty(SpeedrunAblation.Of(ConfigResolver.Resolve([ConfigResolver.LoadPreset("shakespeare-char")], [])));   // nanoGPT's recipe has none
         foreach (var set in sets) ConfigResolver.Resolve([ConfigResolver.LoadPreset("shakespeare-char-speedrun")], [set]);   // each is a valid --set
     }
