@@ -82,12 +82,12 @@ internal sealed class Trainer : IDisposable
     }
 
     public Gpt Model => model;
+    public int Step => step;
+    public int MaxIters => maxIters;
 
     /// <summary>Puts the weights a run evaluates into <see cref="Model"/> (the average with ema_decay; nothing to do
     /// otherwise) until the returned scope is disposed.</summary>
     public IDisposable? EvaluationWeights() => average?.SwapIn();
-    public int Step => step;
-    public int MaxIters => maxIters;
 
     private void Restore(string dir)
     {
