@@ -44,9 +44,8 @@ internal sealed class WeightAverage : IDisposable
     public IDisposable SwapIn()
     {
         if (held is not null) throw new InvalidOperationException("the average is already swapped in");
-        using var _ = no_grad();
-        held = parameters.Select(p => p.P.detach().clone()).ToArray();
-        for (int i = 0; i < parameters.Length; i++) parameters[i].P.copy_(average[i]);
+        using (no_grad()) held = parameters.Select(p => p.P.detach().clone()).ToArray();
+        CopyIntoModel();
         return new Scope(this);
     }
 
@@ -69,7 +68,7 @@ internal sealed class WeightAverage : IDisposable
         }
     }
 
-    /// <summary>Leaves the average in the model for good (the end of training).</summary>
+    /// <summary>Copies the average into the model; called alone, it stays there for good (the end of training).</summary>
     public void CopyIntoModel()
     {
         using var _ = no_grad();
