@@ -267,6 +267,9 @@ internal sealed class CausalSelfAttention : nn.Module
     private readonly Rotary? rotary;
     private readonly bool qkNorm;
 
+    /// <summary>The longest block for which CPU training without dropout takes the written-out attention (measured faster up to 256).</summary>
+    private const long ExplicitTrainingBlock = 256;
+
     public CausalSelfAttention(GptConfig c, ModelContext ctx, Rotary? rotary) : base(nameof(CausalSelfAttention))
     {
         c_attn = nn.Linear(c.NEmbd, 3 * c.NEmbd, c.Bias);
@@ -308,10 +311,13 @@ internal sealed class CausalSelfAttention : nn.Module
             }
         }
         Tensor y;
-        if (training && dropout > 0 && causal)
+        if (training && causal && (dropout > 0 || (q.device.type == DeviceType.CPU && T <= ExplicitTrainingBlock)))
         {
             // With dropout, libtorch's CPU SDPA leaves its fused kernel (and is 12× slower at block 64); the
             // explicit form with a drawn mask is faster (block 256, rand() masks: 39 vs 49 ms per layer forward+backward).
+            // Without dropout the fused CPU kernel's backward is the slow part: the speedrun preset (block 128) at
+            // dropout 0 spent 234–269 ms in backward through SDPA and 157–166 through this form; b (block 256) 553–566
+            // vs 623–629 ms per step. Longer blocks keep SDPA, which never holds the (T, T) scores.
             // The scale goes on q (T·hs values, not T·T) and the causal mask is added in place (its backward passes
             // the gradient through): two fewer passes over the (B, nh, T, T) scores each way.
             var att = (q * (1.0 / Math.Sqrt(hs))).matmul(k.transpose(-2, -1));                  // (B, nh, T, T)
